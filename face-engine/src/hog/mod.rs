@@ -1,0 +1,1 @@
+//! dlib's HOG frontal face detector.

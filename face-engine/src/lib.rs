@@ -1,0 +1,33 @@
+//! riv's face engine: dlib's published face models run in pure Rust.
+//!
+//! The crate is the local answer to Rekognition's DetectFaces, CompareFaces,
+//! IndexFaces and SearchFacesByImage. It is synchronous and owns no threads
+//! beyond the compute pool the linear algebra uses; callers that live on an
+//! async runtime run it inside `spawn_blocking`.
+//!
+//! Map of the modules:
+//! - [`dlib`]: readers for dlib's binary serialisation (integers, floats,
+//!   matrices, tensors, serialised networks) — file formats only, no maths.
+//! - [`nn`]: tensors, the layers dlib's networks use, and the two networks
+//!   (the 128-d ResNet descriptor and the MMOD CNN detector) built from the
+//!   layer list the reader hands over.
+//! - [`hog`]: dlib's HOG frontal face detector (fHOG features, the detector's
+//!   five filters, sliding window and non-max suppression).
+//! - [`pyramid`]: dlib's `pyramid_down<N>` image pyramids.
+//! - [`shape`]: the 5-point shape predictor (cascade of regression trees).
+//! - [`chip`]: face chips cut exactly as dlib cuts them.
+//! - [`image`]: safe decoding (byte and pixel limits checked before decoding,
+//!   EXIF orientation) and the plain image types the engine works on.
+//! - [`geometry`]: rectangles and points with dlib's conventions.
+
+pub mod chip;
+pub mod dlib;
+pub mod error;
+pub mod geometry;
+pub mod hog;
+pub mod image;
+pub mod nn;
+pub mod pyramid;
+pub mod shape;
+
+pub use error::{EngineError, ModelError};

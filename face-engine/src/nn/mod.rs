@@ -1,0 +1,1 @@
+//! Tensors, the layers of dlib's networks, and the networks built from them.

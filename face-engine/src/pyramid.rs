@@ -1,0 +1,1 @@
+//! dlib's `pyramid_down<N>` image pyramids.
