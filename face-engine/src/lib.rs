@@ -18,6 +18,9 @@
 //! - [`chip`]: face chips cut exactly as dlib cuts them.
 //! - [`image`]: safe decoding (byte and pixel limits checked before decoding,
 //!   EXIF orientation) and the plain image types the engine works on.
+//! - [`measure`]: pose, sharpness, brightness and eye occlusion.
+//! - [`models`]: the model files, their checksums and licences, and the
+//!   model directory they are read from.
 //! - [`geometry`]: rectangles and points with dlib's conventions.
 
 pub mod chip;
@@ -26,6 +29,8 @@ pub mod error;
 pub mod geometry;
 pub mod hog;
 pub mod image;
+pub mod measure;
+pub mod models;
 pub mod nn;
 pub mod pyramid;
 pub mod shape;
