@@ -16,6 +16,7 @@
 //! - [`pyramid`]: dlib's `pyramid_down<N>` image pyramids.
 //! - [`shape`]: the 5-point shape predictor (cascade of regression trees).
 //! - [`chip`]: face chips cut exactly as dlib cuts them.
+//! - [`similarity`]: descriptors, distances and the 0–100 similarity scale.
 //! - [`image`]: safe decoding (byte and pixel limits checked before decoding,
 //!   EXIF orientation) and the plain image types the engine works on.
 //! - [`measure`]: pose, sharpness, brightness and eye occlusion.
@@ -34,5 +35,6 @@ pub mod models;
 pub mod nn;
 pub mod pyramid;
 pub mod shape;
+pub mod similarity;
 
 pub use error::{EngineError, ModelError};
