@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Write dlib's 5-point landmarks and face-chip hashes for a few real photos.
+
+Output: face-engine/tests/fixtures/shape_reference.json, numbers only (no
+image data): per face the photo's relative path, the SHA-256 of its decoded
+pixels, dlib's HOG box, the five landmarks dlib's shape predictor returns for
+that box (integers, as dlib's Python API gives them) and the SHA-256 of
+dlib.get_face_chip for two (size, padding) settings. riv's shape and chip
+tests recompute all of it from the same box and compare.
+
+Usage (inside the venv tools/dlib-reference/setup.sh makes):
+
+  "$PY" tools/dlib-reference/shape_chip_reference.py [--testdata DIR]
+      [--models DIR] [--out FILE] [--dump-raw DIR]
+
+--dump-raw additionally writes each decoded photo as raw RGB bytes
+(NAME.rgb, with its size in the fixture) into DIR, outside the repository,
+so riv can be compared with dlib on identical pixels even where riv's JPEG
+decoder and Pillow's differ in the last bit. Never point it into the repo.
+
+Photos are decoded as riv decodes them: Pillow, EXIF orientation applied,
+converted to 8-bit RGB. The output is deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import dlib
+import numpy as np
+from PIL import Image, ImageOps
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO / "face-engine" / "tests" / "fixtures" / "shape_reference.json"
+SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"
+
+# (size, padding): dlib's face-recognition setting, and a small chip with a
+# wide margin that needs several pyramid levels on large photos. Both
+# paddings are exact in float32 (dlib's Python binding narrows padding).
+CHIPS = ((150, 0.25), (80, 0.5))
+# Photo sets: lfw-dev-mini is small and uniform (the first few suffice); the
+# deepface photos are large, so their chips go through dlib's image pyramid;
+# face-recognition-examples adds selfies and group photos.
+SETS = (
+    ("lfw-dev-mini", 24),
+    ("deepface-unit-dataset", None),
+    ("face-recognition-examples", None),
+)
+IMAGE_EXTS = {".jpg", ".jpeg", ".png"}
+# Above this many pixels the detector runs without upsampling (HOG on an
+# upsampled 12 MP photo costs minutes for no extra coverage).
+UPSAMPLE_MAX_PIXELS = 4_000_000
+
+
+def default_testdata() -> Path:
+    env = os.environ.get("RIV_TESTDATA")
+    return Path(env) if env else REPO.parent / "shared" / "testdata"
+
+
+def default_models() -> Path:
+    env = os.environ.get("RIV_MODEL_DIR")
+    if env:
+        return Path(env)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "riv" / "models"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def photos(testdata: Path):
+    for folder, limit in SETS:
+        root = testdata / folder
+        files = sorted(
+            p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS
+        )
+        yield from files[:limit] if limit else files
+
+
+def decode(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--testdata", type=Path, default=default_testdata())
+    ap.add_argument("--models", type=Path, default=default_models())
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--dump-raw", type=Path, default=None)
+    args = ap.parse_args()
+
+    detector = dlib.get_frontal_face_detector()
+    predictor = dlib.shape_predictor(str(args.models / SHAPE_MODEL))
+    model_sha = sha256((args.models / SHAPE_MODEL).read_bytes())
+    if args.dump_raw:
+        args.dump_raw.mkdir(parents=True, exist_ok=True)
+
+    faces = []
+    for path in photos(args.testdata):
+        rel = path.relative_to(args.testdata).as_posix()
+        img = decode(path)
+        height, width = img.shape[:2]
+        pixels_sha = sha256(img.tobytes())
+        if args.dump_raw:
+            (args.dump_raw / (pixels_sha + ".rgb")).write_bytes(img.tobytes())
+        upsample = 1 if width * height <= UPSAMPLE_MAX_PIXELS else 0
+        for rect in detector(img, upsample):
+            shape = predictor(img, rect)
+            record = {
+                "path": rel,
+                "pixels_sha256": pixels_sha,
+                "width": width,
+                "height": height,
+                "upsample": upsample,
+                "rect": [rect.left(), rect.top(), rect.right(), rect.bottom()],
+                "landmarks": [[shape.part(i).x, shape.part(i).y] for i in range(5)],
+                "chips": [
+                    {
+                        "size": size,
+                        "padding": padding,
+                        "sha256": sha256(
+                            np.ascontiguousarray(
+                                dlib.get_face_chip(img, shape, size=size, padding=padding)
+                            ).tobytes()
+                        ),
+                    }
+                    for size, padding in CHIPS
+                ],
+            }
+            faces.append(record)
+        print(f"{rel}: {width}x{height}", file=sys.stderr)
+
+    out = {
+        "header": {
+            "generator": "tools/dlib-reference/shape_chip_reference.py",
+            "dlib_version": dlib.__version__,
+            "shape_model_sha256": model_sha,
+            "decode": "Pillow, EXIF orientation applied, convert('RGB')",
+            "detector": "dlib.get_frontal_face_detector()(img, upsample), every box",
+            "landmarks": "dlib.shape_predictor(img, rect).part(i), i = 0..4, as [x, y]",
+            "chips": "sha256 of dlib.get_face_chip(img, shape, size, padding), row-major RGB u8",
+            "face_count": len(faces),
+        },
+        "faces": faces,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write("{\n\"header\": " + json.dumps(out["header"], sort_keys=True) + ",\n\"faces\": [\n")
+        f.write(",\n".join(json.dumps(face, sort_keys=True) for face in faces))
+        f.write("\n]\n}\n")
+    print(f"wrote {len(faces)} faces to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
