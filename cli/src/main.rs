@@ -5,6 +5,8 @@
 //! what the command needs and hands it down. Nothing below reads the
 //! environment.
 
+mod evaluate;
+mod faces;
 mod models_fetch;
 
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use riv_face_engine::models::{Model, ModelDir};
+use riv_face_engine::{EngineConfig, FaceEngine};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,6 +33,67 @@ enum Command {
     Models {
         #[command(subcommand)]
         command: ModelsCommand,
+    },
+    /// Try the face engine: detect, compare, evaluate.
+    Faces {
+        #[command(subcommand)]
+        command: FacesCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct EngineArgs {
+    #[command(flatten)]
+    dir: ModelDirArg,
+    /// Smallest face side to look for, in pixels (20-1000).
+    #[arg(long, env = "RIV_MIN_FACE_PX", default_value_t = 40)]
+    min_face: u32,
+    /// Do not look for faces in sideways or upside-down photos.
+    #[arg(long)]
+    no_rotate: bool,
+    /// Average each descriptor with its mirror image's.
+    #[arg(long, env = "RIV_MIRROR_AVERAGE")]
+    mirror: bool,
+}
+
+impl EngineArgs {
+    fn load(&self) -> Result<FaceEngine> {
+        let mut config = EngineConfig::with_model_dir(&self.dir.model_dir);
+        config.detection.min_face_px = self.min_face;
+        config.detection.try_rotations = !self.no_rotate;
+        config.mirror_average = self.mirror;
+        Ok(FaceEngine::load(config)?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum FacesCommand {
+    /// Find and measure every face in a photo: {"faces": [...]}.
+    Detect {
+        image: PathBuf,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Compare the largest faces of two photos, or every pair of a pairs file.
+    Compare {
+        #[arg(required_unless_present = "pairs", requires = "b")]
+        a: Option<PathBuf>,
+        b: Option<PathBuf>,
+        /// Tab-separated file of photo pairs (extra columns ignored); prints one JSON line per pair.
+        #[arg(long, conflicts_with = "a")]
+        pairs: Option<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Accuracy and error rates at similarity 80/90/95/99 on labelled pairs (third column 1/0).
+    Evaluate {
+        #[arg(long, required = true)]
+        pairs: Vec<PathBuf>,
+        /// Print a Markdown table instead of JSON.
+        #[arg(long)]
+        markdown: bool,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
 }
 
@@ -97,6 +161,40 @@ fn main() -> Result<()> {
                 print_json(&serde_json::json!({ "model_dir": dir.path(), "models": listing }))?;
             }
         },
+        Command::Faces { command } => {
+            let mut out = std::io::stdout().lock();
+            match command {
+                FacesCommand::Detect { image, engine } => {
+                    if !faces::detect(&engine.load()?, &image, &mut out)? {
+                        std::process::exit(2);
+                    }
+                }
+                FacesCommand::Compare {
+                    a,
+                    b,
+                    pairs,
+                    engine,
+                } => {
+                    let engine = engine.load()?;
+                    match (a, b, pairs) {
+                        (_, _, Some(file)) => faces::compare_pairs(&engine, &file, &mut out)?,
+                        (Some(a), Some(b), None) => {
+                            if !faces::compare_two(&engine, &a, &b, &mut out)? {
+                                std::process::exit(2);
+                            }
+                        }
+                        _ => anyhow::bail!("give two photos or --pairs FILE"),
+                    }
+                }
+                FacesCommand::Evaluate {
+                    pairs,
+                    markdown,
+                    engine,
+                } => {
+                    evaluate::evaluate(&engine.load()?, &pairs, markdown, &mut out)?;
+                }
+            }
+        }
     }
     Ok(())
 }

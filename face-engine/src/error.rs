@@ -61,6 +61,17 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// Every reason code [`EngineError::code`] can return.
+    pub const ALL_CODES: [&'static str; 7] = [
+        "image_too_large",
+        "image_too_many_pixels",
+        "image_too_small",
+        "image_unsupported_format",
+        "image_corrupt",
+        "no_face",
+        "invalid_argument",
+    ];
+
     /// The stable reason code of this error (documented in `docs/reason-codes.md`).
     pub fn code(&self) -> &'static str {
         match self {

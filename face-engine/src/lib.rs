@@ -5,7 +5,12 @@
 //! beyond the compute pool the linear algebra uses; callers that live on an
 //! async runtime run it inside `spawn_blocking`.
 //!
+//! Start with [`FaceEngine`] (configured by [`EngineConfig`]): it owns the
+//! loaded models and offers `detect`, `landmarks`, `descriptor`, `analyze`,
+//! `compare` and `search` over plain data.
+//!
 //! Map of the modules:
+//! - [`engine`] and [`config`]: the API above and its configuration.
 //! - [`dlib`]: readers for dlib's binary serialisation (integers, floats,
 //!   matrices, tensors, serialised networks) — file formats only, no maths.
 //! - [`nn`]: tensors, the layers dlib's networks use, and the two networks
@@ -25,7 +30,9 @@
 //! - [`geometry`]: rectangles and points with dlib's conventions.
 
 pub mod chip;
+pub mod config;
 pub mod dlib;
+pub mod engine;
 pub mod error;
 pub mod geometry;
 pub mod hog;
@@ -37,4 +44,9 @@ pub mod pyramid;
 pub mod shape;
 pub mod similarity;
 
+pub use config::{DetectionConfig, EngineConfig};
+pub use engine::{AnalyzedFace, Detection, FaceDetail, FaceEngine, LoadError, SearchHit};
 pub use error::{EngineError, ModelError};
+pub use geometry::{Point, Rect};
+pub use image::{DecodeLimits, RgbImage};
+pub use similarity::{Comparison, Descriptor, SimilarityScale};

@@ -1,0 +1,190 @@
+//! `riv faces …`: the face engine from the command line.
+//!
+//! Output is JSON on standard output. A photo the engine cannot use gives a
+//! stable error code (`docs/reason-codes.md`) in the output, never a crash.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use riv_face_engine::{AnalyzedFace, Descriptor, EngineError, FaceEngine};
+use serde_json::{Value, json};
+
+/// Reads, decodes and analyses one photo: every face, largest first.
+fn analyze_file(
+    engine: &FaceEngine,
+    path: &Path,
+) -> Result<(Value, Vec<AnalyzedFace>), EngineError> {
+    let bytes = read_limited(path, engine.decode_limits().max_bytes)?;
+    let image = engine.decode(&bytes)?;
+    let (detection, upright) = engine.analyze(&image)?;
+    let header = json!({
+        "width": upright.width(),
+        "height": upright.height(),
+        "rotation": detection.rotation,
+    });
+    Ok((header, detection.faces))
+}
+
+/// Reads a file, refusing more than `limit` bytes without reading them all.
+fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, EngineError> {
+    let unreadable = |e: std::io::Error| EngineError::InvalidArgument {
+        detail: format!("cannot read {}: {e}", path.display()),
+    };
+    let len = std::fs::metadata(path).map_err(unreadable)?.len();
+    if len > limit as u64 {
+        return Err(EngineError::ImageTooLarge {
+            bytes: usize::try_from(len).unwrap_or(usize::MAX),
+            limit,
+        });
+    }
+    std::fs::read(path).map_err(unreadable)
+}
+
+fn error_json(err: &EngineError) -> Value {
+    json!({ "code": err.code(), "message": err.to_string() })
+}
+
+/// `riv faces detect IMAGE`.
+pub fn detect(engine: &FaceEngine, path: &Path, out: &mut impl Write) -> Result<bool> {
+    let value = match analyze_file(engine, path) {
+        Ok((image, faces)) => {
+            let faces: Vec<Value> = faces
+                .iter()
+                .map(|f| serde_json::to_value(&f.detail))
+                .collect::<Result<_, _>>()?;
+            json!({ "image": image, "faces": faces })
+        }
+        Err(err) => json!({ "error": error_json(&err), "faces": [] }),
+    };
+    let ok = value.get("error").is_none();
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)?;
+    Ok(ok)
+}
+
+/// The descriptor of a photo's largest face, or why there is none.
+fn largest_descriptor(engine: &FaceEngine, path: &Path) -> Result<Descriptor, EngineError> {
+    let (_, faces) = analyze_file(engine, path)?;
+    faces
+        .into_iter()
+        .next()
+        .map(|f| f.descriptor)
+        .ok_or(EngineError::NoFace)
+}
+
+fn comparison_json(
+    engine: &FaceEngine,
+    a: &Path,
+    b: &Path,
+    da: &Result<Descriptor, EngineError>,
+    db: &Result<Descriptor, EngineError>,
+) -> Value {
+    let mut value = json!({ "a": a, "b": b });
+    match (da, db) {
+        (Ok(x), Ok(y)) => {
+            let c = engine.compare(x, y);
+            value["similarity"] = json!(round(c.similarity, 4));
+            value["distance"] = json!(round(c.distance, 6));
+        }
+        (Err(err), _) => {
+            value["error"] = error_json(err);
+            value["side"] = json!("a");
+        }
+        (_, Err(err)) => {
+            value["error"] = error_json(err);
+            value["side"] = json!("b");
+        }
+    }
+    value
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+/// `riv faces compare A B`.
+pub fn compare_two(engine: &FaceEngine, a: &Path, b: &Path, out: &mut impl Write) -> Result<bool> {
+    let da = largest_descriptor(engine, a);
+    let db = largest_descriptor(engine, b);
+    let value = comparison_json(engine, a, b, &da, &db);
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)?;
+    Ok(value.get("error").is_none())
+}
+
+/// One line of a pairs file: two paths and whatever columns follow.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    pub extra: Vec<String>,
+}
+
+/// Reads a pairs file: tab-separated, two image paths per line, extra
+/// columns kept. Blank lines, `#` comments and a header line starting with
+/// `image1` are skipped. Relative paths are relative to the file's folder.
+pub fn read_pairs(file: &Path) -> Result<Vec<Pair>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    let mut pairs = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty()
+            || line.starts_with('#')
+            || (number == 0 && line.starts_with("image1"))
+        {
+            continue;
+        }
+        let mut fields = line.split('\t');
+        let (Some(a), Some(b)) = (fields.next(), fields.next()) else {
+            anyhow::bail!(
+                "{}:{}: expected two tab-separated paths",
+                file.display(),
+                number + 1
+            );
+        };
+        pairs.push(Pair {
+            a: base.join(a),
+            b: base.join(b),
+            extra: fields.map(str::to_string).collect(),
+        });
+    }
+    Ok(pairs)
+}
+
+/// Descriptors of every distinct photo in `pairs`, computed in parallel.
+pub fn describe_all(
+    engine: &FaceEngine,
+    pairs: &[Pair],
+) -> HashMap<PathBuf, Result<Descriptor, EngineError>> {
+    let mut paths: Vec<&PathBuf> = pairs.iter().flat_map(|p| [&p.a, &p.b]).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_par_iter()
+        .map(|p| (p.clone(), largest_descriptor(engine, p)))
+        .collect()
+}
+
+/// `riv faces compare --pairs FILE`: one JSON object per line.
+pub fn compare_pairs(engine: &FaceEngine, file: &Path, out: &mut impl Write) -> Result<()> {
+    let pairs = read_pairs(file)?;
+    let descriptors = describe_all(engine, &pairs);
+    let missing = Err(EngineError::NoFace);
+    for pair in &pairs {
+        let da = descriptors.get(&pair.a).unwrap_or(&missing);
+        let db = descriptors.get(&pair.b).unwrap_or(&missing);
+        let mut value = comparison_json(engine, &pair.a, &pair.b, da, db);
+        if !pair.extra.is_empty() {
+            value["extra"] = json!(pair.extra);
+        }
+        serde_json::to_writer(&mut *out, &value)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

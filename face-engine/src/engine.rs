@@ -1,0 +1,428 @@
+//! [`FaceEngine`]: the loaded models behind one small synchronous API —
+//! `detect`, `landmarks`, `descriptor`, `analyze`, `compare`, `search`.
+//!
+//! The engine measures; it does not decide. Every number it returns is
+//! documented in `docs/face-engine.md`; thresholds live with the caller.
+//! It is immutable after loading and `Send + Sync`: share one instance
+//! (e.g. in an `Arc`) between threads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::chip::{ChipDetails, extract_image_chip, get_face_chip_details};
+use crate::config::{DetectionConfig, EngineConfig};
+use crate::error::{EngineError, ModelError};
+use crate::geometry::{Point, Rect};
+use crate::hog::HogDetector;
+use crate::image::{DecodeLimits, RgbImage, decode};
+use crate::measure::{EyesOccluded, FaceRegion, Pose, brightness, eyes_occluded, pose, sharpness};
+use crate::models::{Model, ModelDir};
+use crate::nn::descriptor::DescriptorNet;
+use crate::pyramid::{DRect, PyramidDown};
+use crate::shape::{ShapePredictor, round_parts};
+use crate::similarity::{Comparison, Descriptor, SimilarityScale};
+
+/// Side of the aligned face chip the descriptor network reads.
+pub const CHIP_SIZE: u32 = 150;
+/// Padding around the face in the chip, as a fraction of the face width.
+pub const CHIP_PADDING: f64 = 0.25;
+/// Side of the HOG detector's window, in pixels.
+const DETECTOR_WINDOW_PX: u32 = 80;
+
+/// One face as the engine measured it (the DetectFaces equivalent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaceDetail {
+    /// The detector's box, inclusive, in the upright image's coordinates.
+    pub bounding_box: Rect,
+    /// 0–100: `100 / (1 + exp(-4 * detector_score))`; 50 at the detector's
+    /// own threshold, 98 at score 1.
+    pub confidence: f64,
+    /// The HOG detector's raw score (filter response minus threshold).
+    pub detector_score: f64,
+    /// Which sub-detector fired: 0 frontal, 1 and 2 turned, 3 and 4 tilted.
+    pub detector_index: usize,
+    /// dlib's 5 points: outer and inner corner of the eye on the image's
+    /// right, outer and inner corner of the eye on the image's left, base of
+    /// the nose (sub-pixel).
+    pub landmarks: [Point; 5],
+    pub pose: Pose,
+    /// Box size and distance between the eye centres, in pixels.
+    pub size: FaceSize,
+    /// Variance of the Laplacian over the face in the aligned chip.
+    pub sharpness: f64,
+    /// 0–100, mean luma of the face in the aligned chip.
+    pub brightness: f64,
+    pub eyes_occluded: EyesOccluded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FaceSize {
+    pub width: u32,
+    pub height: u32,
+    pub eye_distance: f64,
+}
+
+/// A face with its descriptor (the IndexFaces equivalent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzedFace {
+    pub detail: FaceDetail,
+    pub descriptor: Descriptor,
+}
+
+/// The faces of one image, and the turn that made them upright.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detection<F> {
+    /// Degrees (0, 90, 180, 270) the image was turned clockwise before the
+    /// faces were found; their coordinates are in the turned image.
+    pub rotation: u16,
+    pub faces: Vec<F>,
+}
+
+/// One gallery entry matched by [`FaceEngine::search`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// Index into the gallery slice.
+    pub index: usize,
+    pub similarity: f64,
+    pub distance: f64,
+}
+
+/// The loaded models and the configuration they run with.
+#[derive(Debug)]
+pub struct FaceEngine {
+    config: EngineConfig,
+    detector: HogDetector,
+    landmarker: ShapePredictor,
+    network: DescriptorNet,
+}
+
+impl FaceEngine {
+    /// Validates the configuration and loads (and checksums) the models.
+    pub fn load(config: EngineConfig) -> Result<Self, LoadError> {
+        config.validate()?;
+        let models = ModelDir::new(&config.model_dir);
+        let detector = HogDetector::from_serialized(&models.read(Model::HogDetector)?)?;
+        let landmarker = ShapePredictor::from_dat_bytes(&models.read(Model::Landmarks5)?)?;
+        let network = DescriptorNet::from_dat_bytes(&models.read(Model::Descriptor)?)?;
+        Ok(Self {
+            config,
+            detector,
+            landmarker,
+            network,
+        })
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Decodes an image with the configured limits.
+    pub fn decode(&self, bytes: &[u8]) -> Result<RgbImage, EngineError> {
+        decode(bytes, &self.config.decode)
+    }
+
+    pub fn decode_limits(&self) -> &DecodeLimits {
+        &self.config.decode
+    }
+
+    /// Finds and measures every face, largest first. When none is upright
+    /// and rotations are enabled, the image is searched turned by 90°, 270°
+    /// and 180°; the result says which turn found the faces. Returns the
+    /// image the coordinates refer to.
+    pub fn detect(&self, image: &RgbImage) -> (Detection<FaceDetail>, RgbImage) {
+        let turns: &[u8] = if self.config.detection.try_rotations {
+            &[0, 1, 3, 2]
+        } else {
+            &[0]
+        };
+        for &turn in turns {
+            let turned = image.rotate_quarters(turn);
+            let faces = self.detect_upright(&turned);
+            if !faces.is_empty() {
+                return (
+                    Detection {
+                        rotation: u16::from(turn) * 90,
+                        faces,
+                    },
+                    turned,
+                );
+            }
+        }
+        (
+            Detection {
+                rotation: 0,
+                faces: Vec::new(),
+            },
+            image.clone(),
+        )
+    }
+
+    /// Finds and measures the faces in the image as it is, largest first.
+    pub fn detect_upright(&self, image: &RgbImage) -> Vec<FaceDetail> {
+        let mut faces: Vec<FaceDetail> = self
+            .find_boxes(image)
+            .into_iter()
+            .map(|(rect, score, index)| self.measure(image, rect, score, index))
+            .collect();
+        faces.sort_by(|a, b| b.bounding_box.area().cmp(&a.bounding_box.area()));
+        faces
+    }
+
+    /// The 5 landmarks of the face in `face` (sub-pixel).
+    pub fn landmarks(&self, image: &RgbImage, face: &Rect) -> [Point; 5] {
+        self.landmarker.predict(image, face)
+    }
+
+    /// The descriptor of the face with these landmarks. Landmarks are
+    /// rounded to whole pixels first, as dlib stores them, so the chip (and
+    /// the descriptor) match dlib's for the same face.
+    pub fn descriptor(
+        &self,
+        image: &RgbImage,
+        landmarks: &[Point; 5],
+    ) -> Result<Descriptor, EngineError> {
+        let chip = self.chip(image, landmarks);
+        let plain = Descriptor(self.network.descriptor(&chip)?);
+        if !self.config.mirror_average {
+            return Ok(plain);
+        }
+        let mirrored = Descriptor(self.network.descriptor(&chip.flip_horizontal())?);
+        Ok(plain.mean(&mirrored))
+    }
+
+    /// The aligned 150×150 chip dlib's descriptor reads.
+    pub fn chip(&self, image: &RgbImage, landmarks: &[Point; 5]) -> RgbImage {
+        extract_image_chip(image, &chip_details(landmarks))
+    }
+
+    /// Detects, measures and describes every face, largest first.
+    pub fn analyze(
+        &self,
+        image: &RgbImage,
+    ) -> Result<(Detection<AnalyzedFace>, RgbImage), EngineError> {
+        let (detection, upright) = self.detect(image);
+        let mut faces = Vec::with_capacity(detection.faces.len());
+        for detail in detection.faces {
+            let descriptor = self.descriptor(&upright, &detail.landmarks)?;
+            faces.push(AnalyzedFace { detail, descriptor });
+        }
+        Ok((
+            Detection {
+                rotation: detection.rotation,
+                faces,
+            },
+            upright,
+        ))
+    }
+
+    /// The largest face's analysis, or [`EngineError::NoFace`].
+    pub fn analyze_largest(&self, image: &RgbImage) -> Result<AnalyzedFace, EngineError> {
+        let (detection, _) = self.analyze(image)?;
+        detection
+            .faces
+            .into_iter()
+            .next()
+            .ok_or(EngineError::NoFace)
+    }
+
+    /// Similarity (0–100) and distance between two descriptors.
+    pub fn compare(&self, a: &Descriptor, b: &Descriptor) -> Comparison {
+        self.scale().compare(a, b)
+    }
+
+    /// Exact 1:N search: gallery entries at or above `min_similarity`, most
+    /// similar first, at most `max_hits`.
+    pub fn search(
+        &self,
+        probe: &Descriptor,
+        gallery: &[Descriptor],
+        min_similarity: f64,
+        max_hits: usize,
+    ) -> Vec<SearchHit> {
+        let scale = self.scale();
+        let mut hits: Vec<SearchHit> = gallery
+            .iter()
+            .enumerate()
+            .filter_map(|(index, candidate)| {
+                let c = scale.compare(probe, candidate);
+                (c.similarity >= min_similarity).then_some(SearchHit {
+                    index,
+                    similarity: c.similarity,
+                    distance: c.distance,
+                })
+            })
+            .collect();
+        hits.sort_by(|a, b| a.distance.total_cmp(&b.distance));
+        hits.truncate(max_hits);
+        hits
+    }
+
+    fn scale(&self) -> &SimilarityScale {
+        &self.config.similarity
+    }
+
+    /// Runs the HOG detector at the scale the configuration asks for and
+    /// returns boxes in `image`'s coordinates.
+    fn find_boxes(&self, image: &RgbImage) -> Vec<(Rect, f64, usize)> {
+        let plan = ScalePlan::new(&self.config.detection, image.width(), image.height());
+        let threshold = self.config.detection.adjust_threshold;
+        if plan.halvings == 0 {
+            return self
+                .detector
+                .detect(image, plan.upsample, threshold)
+                .into_iter()
+                .map(|d| (d.rect, d.score, d.detector_index))
+                .collect();
+        }
+        let mut small = PyramidDown::HALF.down_rgb(image);
+        for _ in 1..plan.halvings {
+            small = PyramidDown::HALF.down_rgb(&small);
+        }
+        self.detector
+            .detect(&small, 0, threshold)
+            .into_iter()
+            .map(|d| {
+                let rect = PyramidDown::HALF
+                    .rect_up(DRect::from(d.rect), plan.halvings)
+                    .round();
+                (rect, d.score, d.detector_index)
+            })
+            .collect()
+    }
+
+    fn measure(&self, image: &RgbImage, rect: Rect, score: f64, index: usize) -> FaceDetail {
+        let landmarks = self.landmarks(image, &rect);
+        let details = chip_details(&landmarks);
+        let chip = extract_image_chip(image, &details);
+        let in_chip = image_to_chip(&details, &landmarks);
+        let region = FaceRegion::from_chip_landmarks(&in_chip, chip.width(), chip.height());
+        let eye = |a: Point, b: Point| Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+        FaceDetail {
+            bounding_box: rect,
+            confidence: 100.0 / (1.0 + (-4.0 * score).exp()),
+            detector_score: score,
+            detector_index: index,
+            landmarks,
+            pose: pose(&landmarks),
+            size: FaceSize {
+                width: u32::try_from(rect.width()).unwrap_or(0),
+                height: u32::try_from(rect.height()).unwrap_or(0),
+                eye_distance: eye(landmarks[0], landmarks[1])
+                    .distance(&eye(landmarks[2], landmarks[3])),
+            },
+            sharpness: sharpness(&chip.to_gray(), &region),
+            brightness: brightness(&chip, &region),
+            eyes_occluded: eyes_occluded(&chip, &in_chip),
+        }
+    }
+}
+
+/// The chip geometry for a face, from its landmarks rounded like dlib's.
+fn chip_details(landmarks: &[Point; 5]) -> ChipDetails {
+    get_face_chip_details(&round_parts(landmarks), CHIP_SIZE, CHIP_PADDING)
+}
+
+/// Maps image points into the chip by inverting the chip's affine map.
+fn image_to_chip(details: &ChipDetails, points: &[Point; 5]) -> [Point; 5] {
+    let t = details.chip_to_image();
+    let det = t.m[0][0] * t.m[1][1] - t.m[0][1] * t.m[1][0];
+    if det == 0.0 {
+        return *points;
+    }
+    points.map(|p| {
+        let (x, y) = (p.x - t.b[0], p.y - t.b[1]);
+        Point::new(
+            (t.m[1][1] * x - t.m[0][1] * y) / det,
+            (-t.m[1][0] * x + t.m[0][0] * y) / det,
+        )
+    })
+}
+
+/// How an image is scaled for the detector: doubled `upsample` times, or
+/// halved `halvings` times (never both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ScalePlan {
+    upsample: u32,
+    halvings: u32,
+}
+
+impl ScalePlan {
+    fn new(config: &DetectionConfig, width: u32, height: u32) -> Self {
+        let mut upsample = 0;
+        while (DETECTOR_WINDOW_PX >> upsample) > config.min_face_px && upsample < 2 {
+            upsample += 1;
+        }
+        let pixels = u64::from(width) * u64::from(height);
+        while upsample > 0 && pixels << (2 * upsample) > config.max_detect_pixels {
+            upsample -= 1;
+        }
+        let mut halvings = 0;
+        while upsample == 0 && (pixels >> (2 * halvings)) > config.max_detect_pixels && halvings < 8
+        {
+            halvings += 1;
+        }
+        Self { upsample, halvings }
+    }
+}
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Config(#[from] EngineError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_plan_follows_min_face_and_pixel_budget() {
+        let mut config = DetectionConfig::default();
+        assert_eq!(
+            ScalePlan::new(&config, 640, 480),
+            ScalePlan {
+                upsample: 1,
+                halvings: 0
+            }
+        );
+        config.min_face_px = 80;
+        assert_eq!(
+            ScalePlan::new(&config, 640, 480),
+            ScalePlan {
+                upsample: 0,
+                halvings: 0
+            }
+        );
+        config.min_face_px = 20;
+        assert_eq!(
+            ScalePlan::new(&config, 640, 480),
+            ScalePlan {
+                upsample: 1,
+                halvings: 0
+            }
+        );
+        assert_eq!(
+            ScalePlan::new(&config, 320, 240),
+            ScalePlan {
+                upsample: 2,
+                halvings: 0
+            }
+        );
+        assert_eq!(
+            ScalePlan::new(&config, 4000, 3000),
+            ScalePlan {
+                upsample: 0,
+                halvings: 1
+            }
+        );
+        assert_eq!(
+            ScalePlan::new(&config, 9000, 7000),
+            ScalePlan {
+                upsample: 0,
+                halvings: 2
+            }
+        );
+    }
+}
