@@ -21,9 +21,13 @@ Defaults: --testdata $RIV_TESTDATA or ../shared/testdata next to the workspace,
 --models $RIV_MODEL_DIR or ${XDG_CACHE_HOME:-~/.cache}/riv/models, --out the
 fixture folder above. The output is deterministic: same inputs, same bytes.
 
-Images are decoded the way riv decodes them: Pillow, EXIF orientation applied,
-converted to 8-bit RGB (alpha dropped, not composited). `pixels_sha256` lets a
-test tell a decoder difference apart from an engine difference.
+Photos are decoded by riv's own decoder (default `--decoder riv`: the ignored
+test dump_decoded_pixels in face-engine/tests/decode_reference.rs, run through
+cargo), so dlib and riv's engine are compared on identical pixels: JPEG
+decoders differ in the last bit, and one pixel changes a chip's hash.
+`pixels_sha256` records those pixels; the test decoded_pixels_match_the_fixtures
+fails when riv's decoder starts producing different ones. `--decoder pillow`
+uses Pillow instead (what a dlib/face_recognition user gets).
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ import hashlib
 import json
 import math
 import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import dlib
@@ -61,6 +67,11 @@ EXTRA_SETS = (
 # photo costs minutes and gigabytes for no extra coverage.
 MAX_PIXELS = 8_000_000
 PUBLIC_PREFIX = "public-photos/"
+DECODERS = {
+    "riv": "riv_face_engine::image::decode, DecodeLimits::default() (EXIF orientation "
+    "applied, alpha dropped); pixels_sha256 is riv's decoded RGB",
+    "pillow": "Pillow, EXIF orientation applied, convert('RGB') (alpha dropped)",
+}
 
 RECOGNITION_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
 SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"
@@ -88,10 +99,54 @@ def sha256_file(path: Path) -> str:
 
 
 def load_rgb(path: Path) -> np.ndarray:
+    """Pillow's decode (libjpeg-turbo for JPEG), EXIF orientation applied."""
     with Image.open(path) as im:
         im = ImageOps.exif_transpose(im)
         rgb = im.convert("RGB")
         return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+
+
+class RivDecoder:
+    """Decode with riv's own decoder, so dlib sees exactly riv's pixels.
+
+    JPEG decoders differ in the last bit (IDCT, chroma upsampling), and one
+    differing pixel changes a chip's hash. The decoding is done by the
+    ignored test `dump_decoded_pixels` in face-engine/tests/decode_reference.rs,
+    in chunks, through binary PPM files in a temporary folder.
+    """
+
+    CHUNK = 48
+
+    def __init__(self, files: list[Path]):
+        self.files = files
+        self.cache: dict[Path, Path] = {}
+        self.tmp = tempfile.TemporaryDirectory(prefix="riv-decoded-")
+
+    def _decode_chunk(self, start: int) -> None:
+        for old in self.cache.values():
+            old.unlink(missing_ok=True)
+        self.cache.clear()
+        chunk = self.files[start : start + self.CHUNK]
+        lines = []
+        for i, f in enumerate(chunk):
+            out = Path(self.tmp.name) / f"{start + i:05d}.ppm"
+            self.cache[f] = out
+            lines.append(f"{f.resolve()}\t{out}")
+        listing = Path(self.tmp.name) / "list.tsv"
+        listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        cmd = ["cargo", "test", "--quiet", "--locked", "-p", "riv-face-engine"]
+        cmd += ["--test", "decode_reference", "--", "--ignored", "--exact"]
+        cmd += ["dump_decoded_pixels"]
+        env = dict(os.environ, RIV_DECODE_LIST=str(listing))
+        subprocess.run(cmd, cwd=REPO, env=env, check=True, stdout=sys.stderr)
+
+    def load(self, index: int) -> np.ndarray:
+        f = self.files[index]
+        if f not in self.cache:
+            self._decode_chunk(index)
+        with Image.open(self.cache[f]) as im:
+            assert im.mode == "RGB", f"{f}: PPM mode {im.mode}"
+            return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
 
 
 def g9(x: float) -> float:
@@ -212,6 +267,12 @@ def main() -> int:
         help="folder filled by tools/public-photos/fetch.py",
     )
     ap.add_argument("--no-public-photos", action="store_true", help="leave the public photos out")
+    ap.add_argument(
+        "--decoder",
+        choices=("riv", "pillow"),
+        default="riv",
+        help="who decodes the photos (default riv: builds face-engine's tests with cargo)",
+    )
     args = ap.parse_args()
 
     testdata, models, out = args.testdata, args.models, args.out
@@ -232,7 +293,7 @@ def main() -> int:
             RECOGNITION_MODEL: sha256_file(models / RECOGNITION_MODEL),
             SHAPE_MODEL: sha256_file(models / SHAPE_MODEL),
         },
-        "decode": "Pillow, EXIF orientation applied, convert('RGB') (alpha dropped)",
+        "decode": DECODERS[args.decoder],
         "detector": f"dlib.get_frontal_face_detector()(img, {UPSAMPLE}); largest box kept",
         "box": "[left, top, right, bottom], dlib rectangle (inclusive corners)",
         "landmarks": "shape_predictor_5_face_landmarks on the box, parts 0..4 as [x, y]",
@@ -266,8 +327,14 @@ def main() -> int:
 
     images = []
     by_path: dict[str, np.ndarray | None] = {}
+    riv = RivDecoder([f for _, f in files]) if args.decoder == "riv" else None
+    pillow_differs = 0
     for n, (rel, file) in enumerate(files, 1):
         img = load_rgb(file)
+        if riv is not None:
+            ours = riv.load(n - 1)
+            pillow_differs += int(ours.shape != img.shape or not np.array_equal(ours, img))
+            img = ours
         rec = {
             "path": rel,
             "file_sha256": sha256_file(file),
@@ -287,6 +354,9 @@ def main() -> int:
     header_d = dict(
         header, image_count=len(images), face_count=n_faces, no_face_count=n_none
     )
+    if riv is not None:
+        # How many photos Pillow (libjpeg-turbo) would have decoded differently.
+        header_d["pillow_decodes_differently"] = pillow_differs
     out.mkdir(parents=True, exist_ok=True)
     write_lines(out / "descriptors.json", header_d, "images", images)
 
