@@ -12,18 +12,24 @@ For each image (decoded like riv decodes: Pillow, EXIF orientation, RGB):
   descriptor_ms  compute_face_descriptor(img, shape), one face per call
   batched_ms     compute_face_descriptor(img, [shapes]) on --batch faces
                  (the image's faces repeated), total and per face
-Each figure is the median (and min) over --repeat runs after one warm-up.
+Each figure is the wall-clock median and min over --repeat runs after one
+warm-up, plus the median CPU time of the calling thread (robust on a busy
+machine; dlib runs all of these on one thread).
 
-Without IMAGE arguments it times the two standard sizes:
-  512x512  public photo astronaut.png (tools/public-photos/fetch.py)
-  640x480  shared test photo spoof-samples/silent-face/image_F1.jpg, or, on a
-           fresh clone, public photo t1.jpg centre-cropped to 4:3 and
-           resized to 640x480 (bilinear; reported as such).
+Without IMAGE arguments it times the two standard inputs, both made from
+public photos (tools/public-photos/fetch.py), so every machine times the same
+pixels:
+  512x512  astronaut.png as is (one frontal face)
+  640x480  t1.jpg (a group photo) centre-cropped to 4:3 and resized to 640x480
+           with Pillow's bilinear filter
+--save-inputs DIR writes the exact RGB inputs as PNG (bench_512x512.png,
+bench_640x480.png) so the Rust benchmarks can time the same pixels.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -36,9 +42,6 @@ import dlib
 import numpy as np
 from PIL import Image, ImageOps
 
-REPO = Path(__file__).resolve().parents[2]
-
-
 def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "riv"
 
@@ -46,11 +49,6 @@ def cache_root() -> Path:
 def models_dir() -> Path:
     env = os.environ.get("RIV_MODEL_DIR")
     return Path(env) if env else cache_root() / "models"
-
-
-def testdata_dir() -> Path:
-    env = os.environ.get("RIV_TESTDATA")
-    return Path(env) if env else REPO.parent / "shared" / "testdata"
 
 
 def public_photos_dir() -> Path:
@@ -74,30 +72,38 @@ def crop_resize(path: Path, w: int, h: int) -> np.ndarray:
         return to_rgb(ImageOps.fit(im, (w, h), method=Image.Resampling.BILINEAR))
 
 
-def default_images() -> list[tuple[str, np.ndarray]]:
-    out = []
+def default_images() -> list[tuple[str, str, np.ndarray]]:
+    """-> (label, short name, pixels) of the two standard inputs."""
     photos = public_photos_dir()
-    astronaut = photos / "astronaut.png"
-    if not astronaut.is_file():
-        raise SystemExit(f"{astronaut} missing: run tools/public-photos/fetch.py")
-    out.append(("public-photos/astronaut.png", load(astronaut)))
-    shared = testdata_dir() / "spoof-samples" / "silent-face" / "image_F1.jpg"
-    if shared.is_file():
-        out.append(("spoof-samples/silent-face/image_F1.jpg", load(shared)))
-    else:
-        t1 = photos / "t1.jpg"
-        out.append(("public-photos/t1.jpg fit to 640x480 (bilinear)", crop_resize(t1, 640, 480)))
-    return out
+    for name in ("astronaut.png", "t1.jpg"):
+        if not (photos / name).is_file():
+            raise SystemExit(f"{photos / name} missing: run tools/public-photos/fetch.py")
+    return [
+        ("public-photos/astronaut.png", "bench_512x512", load(photos / "astronaut.png")),
+        (
+            "public-photos/t1.jpg fit to 640x480 (bilinear)",
+            "bench_640x480",
+            crop_resize(photos / "t1.jpg", 640, 480),
+        ),
+    ]
 
 
 def timed(fn, repeat: int) -> tuple[dict, object]:
+    """Wall-clock median/min, plus the median CPU time of this thread (which a
+    busy machine inflates far less than the wall clock)."""
     result = fn()  # warm-up (and the value returned)
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return {"median": round(statistics.median(times), 3), "min": round(min(times), 3)}, result
+        wall.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.thread_time() - c0) * 1e3)
+    stats = {
+        "median": round(statistics.median(wall), 3),
+        "min": round(min(wall), 3),
+        "cpu_median": round(statistics.median(cpu), 3),
+    }
+    return stats, result
 
 
 def per(stats: dict, n: int) -> dict:
@@ -110,6 +116,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--batch", type=int, default=8, help="faces per batched descriptor call")
     ap.add_argument("--models", type=Path, default=models_dir())
+    ap.add_argument("--save-inputs", type=Path, metavar="DIR", help="write the inputs as PNG")
     args = ap.parse_args()
 
     detector = dlib.get_frontal_face_detector()
@@ -119,13 +126,22 @@ def main() -> int:
     )
 
     if args.images:
-        images = [(str(p), load(p)) for p in args.images]
+        images = [(str(p), p.stem, load(p)) for p in args.images]
     else:
         images = default_images()
+    if args.save_inputs:
+        args.save_inputs.mkdir(parents=True, exist_ok=True)
+        for _, short, img in images:
+            Image.fromarray(img).save(args.save_inputs / f"{short}.png")
 
     results = []
-    for name, img in images:
-        rec: dict = {"image": name, "width": int(img.shape[1]), "height": int(img.shape[0])}
+    for name, _, img in images:
+        rec: dict = {
+            "image": name,
+            "width": int(img.shape[1]),
+            "height": int(img.shape[0]),
+            "pixels_sha256": hashlib.sha256(img.tobytes()).hexdigest(),
+        }
         rec["detect_ms_upsample0"], rects0 = timed(lambda: detector(img, 0), args.repeat)
         rec["faces_upsample0"] = len(rects0)
         rec["detect_ms_upsample1"], rects1 = timed(
@@ -159,13 +175,14 @@ def main() -> int:
         "dlib_version": dlib.__version__,
         "dlib_build": {
             k: bool(getattr(dlib, k, False))
-            for k in ("DLIB_USE_AVX", "DLIB_USE_BLAS", "DLIB_USE_LAPACK", "DLIB_USE_CUDA")
+            for k in ("USE_AVX_INSTRUCTIONS", "DLIB_USE_BLAS", "DLIB_USE_LAPACK", "DLIB_USE_CUDA")
         },
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "repeat": args.repeat,
-        "note": "ms; median and min after one warm-up run; single-threaded calls",
+        "note": "ms; wall-clock median and min, and thread CPU-time median, after one "
+        "warm-up run; dlib runs these calls on one thread",
         "results": results,
     }
     json.dump(report, sys.stdout, indent=1)
