@@ -79,7 +79,7 @@ fn cache_root() -> PathBuf {
 pub fn testdata_dir() -> Option<PathBuf> {
     let dir = env_dir("RIV_TESTDATA")
         .unwrap_or_else(|| workspace_root().join("..").join("shared").join("testdata"));
-    dir.is_dir().then_some(dir)
+    dir.is_dir().then(|| dir.canonicalize().unwrap_or(dir))
 }
 
 /// Where the model files are looked for: `$RIV_MODEL_DIR`, else
