@@ -1,12 +1,13 @@
 //! dlib's face chips on real photos, compared with the SHA-256 of the chips
-//! dlib 20.0.1 cut (`tests/fixtures/shape_reference.json`, made by
-//! `tools/dlib-reference/shape_chip_reference.py`).
+//! dlib 20.0.1 cut: `tests/fixtures/shape_reference.json` (made by
+//! `tools/dlib-reference/shape_chip_reference.py`, two chip settings) and
+//! the shared descriptor fixtures (150 px, padding 0.25).
 //!
 //! Chips are cut from dlib's own integer landmarks, so this checks the chip
 //! geometry, the pyramid and the interpolation independently of the shape
 //! predictor. The large photos make dlib cut from `pyramid_down<2>` levels.
-//! As in the landmark test, photos riv decodes differently from Pillow are
-//! reported, not asserted; `RIV_RAW_PIXELS` supplies Pillow's exact pixels.
+//! As in the landmark test, dlib was given riv's decoded pixels, and a photo
+//! riv now decodes differently fails the test.
 
 mod support;
 
@@ -15,20 +16,15 @@ mod shape_support;
 
 use riv_face_engine::chip::face_chip;
 use riv_face_engine::geometry::Point;
-use shape_support::{PixelCache, Reference, load_pixels};
+use shape_support::{FaceRef, PixelCache, Reference, descriptor_faces, load_pixels};
 
-#[test]
 #[allow(clippy::print_stdout)]
-fn chips_match_dlib_on_real_photos() {
-    let Some(testdata) = support::require_testdata() else {
-        return;
-    };
-    let reference = Reference::load();
+fn check(label: &str, faces: &[FaceRef]) {
     let mut cache = PixelCache::default();
     let (mut compared, mut decoder_differs, mut decoder_differs_same) = (0, 0, 0);
     let mut mismatches = Vec::new();
-    for face in &reference.faces {
-        let Some((image, exact)) = load_pixels(&testdata, face, &mut cache) else {
+    for face in faces {
+        let Some((image, exact)) = load_pixels(face, &mut cache) else {
             continue;
         };
         let parts: [Point; 5] = std::array::from_fn(|i| {
@@ -49,13 +45,31 @@ fn chips_match_dlib_on_real_photos() {
         }
     }
     println!(
-        "chips: {compared} chips on identical pixels, {} differ from dlib's; \
-         {decoder_differs} chips on photos decoded differently ({decoder_differs_same} equal anyway)",
+        "{label} chips: {compared} chips compared, {} differ from dlib's",
         mismatches.len()
+    );
+    assert_eq!(
+        decoder_differs, 0,
+        "{label}: {decoder_differs} chips are on photos riv now decodes to other pixels than \
+         the fixture was made from ({decoder_differs_same} still equal); regenerate the fixture"
     );
     assert!(
         mismatches.is_empty(),
-        "chips differing from dlib's:\n{}",
+        "{label} chips differing from dlib's:\n{}",
         mismatches.join("\n")
     );
+}
+
+#[test]
+fn chips_match_dlib_on_real_photos() {
+    if support::require_testdata().is_some() {
+        check("shape_reference", &Reference::load().faces);
+    }
+}
+
+#[test]
+fn chips_match_dlib_on_the_descriptor_fixtures() {
+    if support::require_testdata().is_some() {
+        check("descriptors", &descriptor_faces());
+    }
 }

@@ -1,14 +1,14 @@
 //! dlib's 5-point landmarks on real photos, compared with dlib 20.0.1's own
-//! output recorded in `tests/fixtures/shape_reference.json` (made by
-//! `tools/dlib-reference/shape_chip_reference.py`: numbers only).
+//! output: `tests/fixtures/shape_reference.json` (made by
+//! `tools/dlib-reference/shape_chip_reference.py`) and the shared descriptor
+//! fixtures (`tests/fixtures/dlib/descriptors.json`), numbers only.
 //!
-//! Landmarks are computed from the same box dlib used. Rounded parts must
-//! equal dlib's exactly and sub-pixel parts must lie within half a pixel of
-//! them. Photos whose decoded pixels differ from Pillow's (riv's JPEG decoder
-//! versus libjpeg) are counted and reported but not asserted: with
-//! different pixels the comparison is no longer like for like. Setting
-//! `RIV_RAW_PIXELS` to the folder `--dump-raw` filled compares on Pillow's
-//! exact pixels instead.
+//! Both fixtures gave dlib the pixels riv's own decoder produces, so the
+//! engines see identical input. Landmarks are computed from the same box
+//! dlib used: rounded parts must equal dlib's exactly and sub-pixel parts
+//! must lie within half a pixel of them. A photo that riv now decodes to
+//! other pixels fails the test (the fixture must be regenerated), so the
+//! comparison can never quietly stop covering it.
 
 mod support;
 
@@ -17,27 +17,23 @@ mod shape_support;
 
 use riv_face_engine::geometry::Rect;
 use riv_face_engine::shape::{ShapePredictor, round_parts};
-use shape_support::{Reference, load_pixels};
+use shape_support::{FaceRef, PixelCache, Reference, descriptor_faces, load_pixels};
 
-#[test]
-#[allow(clippy::unwrap_used, clippy::print_stdout)]
-fn landmarks_match_dlib_on_real_photos() {
-    let Some(models) = support::require_model_files(&[support::SHAPE_MODEL]) else {
-        return;
-    };
-    let Some(testdata) = support::require_testdata() else {
-        return;
-    };
-    let predictor =
-        ShapePredictor::from_dat_bytes(&std::fs::read(models.join(support::SHAPE_MODEL)).unwrap())
-            .unwrap();
-    let reference = Reference::load();
+fn predictor() -> Option<ShapePredictor> {
+    let models = support::require_model_files(&[support::SHAPE_MODEL])?;
+    support::require_testdata()?;
+    let bytes = std::fs::read(models.join(support::SHAPE_MODEL)).ok()?;
+    ShapePredictor::from_dat_bytes(&bytes).ok()
+}
+
+#[allow(clippy::print_stdout)]
+fn check(label: &str, predictor: &ShapePredictor, faces: &[FaceRef]) {
+    let mut cache = PixelCache::default();
     let (mut compared, mut decoder_differs, mut decoder_differs_same, mut missing) = (0, 0, 0, 0);
     let mut worst_float = 0.0f64;
     let mut mismatches = Vec::new();
-    let mut cache = shape_support::PixelCache::default();
-    for face in &reference.faces {
-        let Some((image, exact)) = load_pixels(&testdata, face, &mut cache) else {
+    for face in faces {
+        let Some((image, exact)) = load_pixels(face, &mut cache) else {
             missing += 1;
             continue;
         };
@@ -67,18 +63,36 @@ fn landmarks_match_dlib_on_real_photos() {
         }
     }
     println!(
-        "landmarks: {compared} faces on identical pixels, {} rounded mismatches, \
-         max |float - dlib| = {worst_float:.4} px; {decoder_differs} faces on photos \
-         decoded differently ({decoder_differs_same} equal anyway), {missing} photos missing",
+        "{label} landmarks: {compared} faces compared, {} rounded mismatches, \
+         max |float - dlib| = {worst_float:.4} px; {missing} faces' photos missing",
         mismatches.len()
+    );
+    assert_eq!(
+        decoder_differs, 0,
+        "{label}: {decoder_differs} faces are on photos riv now decodes to other pixels than \
+         the fixture was made from ({decoder_differs_same} still equal); regenerate the fixture"
     );
     assert!(
         mismatches.is_empty(),
-        "landmark mismatches:\n{}",
+        "{label} landmark mismatches:\n{}",
         mismatches.join("\n")
     );
     assert!(
         worst_float <= 0.5,
-        "a sub-pixel landmark is {worst_float} px from dlib's"
+        "{label}: a sub-pixel landmark is {worst_float} px from dlib's"
     );
+}
+
+#[test]
+fn landmarks_match_dlib_on_real_photos() {
+    if let Some(predictor) = predictor() {
+        check("shape_reference", &predictor, &Reference::load().faces);
+    }
+}
+
+#[test]
+fn landmarks_match_dlib_on_the_descriptor_fixtures() {
+    if let Some(predictor) = predictor() {
+        check("descriptors", &predictor, &descriptor_faces());
+    }
 }

@@ -11,15 +11,15 @@ tests recompute all of it from the same box and compare.
 Usage (inside the venv tools/dlib-reference/setup.sh makes):
 
   "$PY" tools/dlib-reference/shape_chip_reference.py [--testdata DIR]
-      [--models DIR] [--out FILE] [--dump-raw DIR]
+      [--models DIR] [--out FILE] [--decoder riv|pillow]
 
---dump-raw additionally writes each decoded photo as raw RGB bytes
-(NAME.rgb, with its size in the fixture) into DIR, outside the repository,
-so riv can be compared with dlib on identical pixels even where riv's JPEG
-decoder and Pillow's differ in the last bit. Never point it into the repo.
-
-Photos are decoded as riv decodes them: Pillow, EXIF orientation applied,
-converted to 8-bit RGB. The output is deterministic.
+Photos are decoded by riv's own decoder (default): JPEG decoders differ in
+the last bit, and one differing pixel changes a chip's hash, so dlib is given
+exactly the pixels riv's engine will see. The decoding runs through cargo
+(the ignored test dump_decoded_pixels in face-engine/tests/decode_reference.rs)
+into a temporary folder. `--decoder pillow` decodes with Pillow instead (what
+a dlib user gets); riv's tests then only compare photos whose pixels agree.
+The output is deterministic.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import dlib
@@ -83,10 +85,30 @@ def photos(testdata: Path):
         yield from files[:limit] if limit else files
 
 
-def decode(path: Path) -> np.ndarray:
+DECODERS = {
+    "riv": "riv_face_engine::image::decode, DecodeLimits::default() (EXIF orientation applied)",
+    "pillow": "Pillow, EXIF orientation applied, convert('RGB')",
+}
+
+
+def decode_pillow(path: Path) -> np.ndarray:
     with Image.open(path) as im:
         im = ImageOps.exif_transpose(im)
         return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
+
+
+def decode_riv(path: Path, tmp: Path) -> np.ndarray:
+    """riv's decode of one photo, through the ignored cargo test that writes
+    binary PPMs (one cargo call per photo keeps the temporary folder small)."""
+    out = tmp / "decoded.ppm"
+    listing = tmp / "list.tsv"
+    listing.write_text(f"{path.resolve()}\t{out}\n", encoding="utf-8")
+    cmd = ["cargo", "test", "--quiet", "--locked", "-p", "riv-face-engine"]
+    cmd += ["--test", "decode_reference", "--", "--ignored", "--exact", "dump_decoded_pixels"]
+    env = dict(os.environ, RIV_DECODE_LIST=str(listing))
+    subprocess.run(cmd, cwd=REPO, env=env, check=True, stdout=sys.stderr)
+    with Image.open(out) as im:
+        return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
 
 
 def main() -> int:
@@ -94,23 +116,23 @@ def main() -> int:
     ap.add_argument("--testdata", type=Path, default=default_testdata())
     ap.add_argument("--models", type=Path, default=default_models())
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--dump-raw", type=Path, default=None)
+    ap.add_argument("--decoder", choices=tuple(DECODERS), default="riv")
     args = ap.parse_args()
+    tmp = tempfile.TemporaryDirectory(prefix="riv-shape-reference-")
 
     detector = dlib.get_frontal_face_detector()
     predictor = dlib.shape_predictor(str(args.models / SHAPE_MODEL))
     model_sha = sha256((args.models / SHAPE_MODEL).read_bytes())
-    if args.dump_raw:
-        args.dump_raw.mkdir(parents=True, exist_ok=True)
 
     faces = []
     for path in photos(args.testdata):
         rel = path.relative_to(args.testdata).as_posix()
-        img = decode(path)
+        if args.decoder == "riv":
+            img = decode_riv(path, Path(tmp.name))
+        else:
+            img = decode_pillow(path)
         height, width = img.shape[:2]
         pixels_sha = sha256(img.tobytes())
-        if args.dump_raw:
-            (args.dump_raw / (pixels_sha + ".rgb")).write_bytes(img.tobytes())
         upsample = 1 if width * height <= UPSAMPLE_MAX_PIXELS else 0
         for rect in detector(img, upsample):
             shape = predictor(img, rect)
@@ -143,7 +165,7 @@ def main() -> int:
             "generator": "tools/dlib-reference/shape_chip_reference.py",
             "dlib_version": dlib.__version__,
             "shape_model_sha256": model_sha,
-            "decode": "Pillow, EXIF orientation applied, convert('RGB')",
+            "decode": DECODERS[args.decoder],
             "detector": "dlib.get_frontal_face_detector()(img, upsample), every box",
             "landmarks": "dlib.shape_predictor(img, rect).part(i), i = 0..4, as [x, y]",
             "chips": "sha256 of dlib.get_face_chip(img, shape, size, padding), row-major RGB u8",

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use riv_face_engine::image::{DecodeLimits, RgbImage, decode};
 use serde::Deserialize;
@@ -57,35 +56,41 @@ pub struct PixelCache {
     images: HashMap<String, Option<(RgbImage, bool)>>,
 }
 
-/// The photo's pixels and whether they are exactly the pixels dlib saw:
-/// Pillow's raw bytes from `$RIV_RAW_PIXELS` when present, else riv's own
-/// decode (exact when its hash matches). `None` when the photo is missing.
-pub fn load_pixels(
-    testdata: &Path,
-    face: &FaceRef,
-    cache: &mut PixelCache,
-) -> Option<(RgbImage, bool)> {
+/// The photo decoded by riv and whether its pixels are exactly the ones
+/// dlib was given (the fixtures are made from riv's own decode, so they are
+/// unless riv's decoder changed). `None` when the photo is missing.
+pub fn load_pixels(face: &FaceRef, cache: &mut PixelCache) -> Option<(RgbImage, bool)> {
     cache
         .images
         .entry(face.path.clone())
         .or_insert_with(|| {
-            if let Some(dir) = std::env::var_os("RIV_RAW_PIXELS") {
-                let raw = Path::new(&dir).join(format!("{}.rgb", face.pixels_sha256));
-                if let Ok(bytes) = std::fs::read(raw) {
-                    return RgbImage::from_raw(face.width, face.height, bytes)
-                        .ok()
-                        .map(|i| (i, true));
-                }
-            }
-            let bytes = std::fs::read(testdata.join(&face.path)).ok()?;
-            let limits = DecodeLimits {
-                max_bytes: 64 << 20,
-                max_pixels: 100_000_000,
-                min_side: 1,
-            };
-            let image = decode(&bytes, &limits).ok()?;
+            let bytes = std::fs::read(support::fixture_image_path(&face.path)?).ok()?;
+            let image = decode(&bytes, &DecodeLimits::default()).ok()?;
             let exact = support::sha256_hex(image.pixels()) == face.pixels_sha256;
             Some((image, exact))
         })
         .clone()
+}
+
+/// The faces of the shared descriptor fixtures (`tests/fixtures/dlib/
+/// descriptors.json`) as [`FaceRef`]s: the same box, landmarks and 150×0.25
+/// chip hash, for a second, larger set of photos.
+pub fn descriptor_faces() -> Vec<FaceRef> {
+    let fixtures = support::load_descriptor_fixtures();
+    fixtures
+        .faces()
+        .map(|(image, face)| FaceRef {
+            path: image.path.clone(),
+            pixels_sha256: image.pixels_sha256.clone(),
+            width: image.width,
+            height: image.height,
+            rect: face.rect,
+            landmarks: face.landmarks.clone(),
+            chips: vec![ChipRef {
+                size: 150,
+                padding: 0.25,
+                sha256: face.chip_sha256.clone(),
+            }],
+        })
+        .collect()
 }
