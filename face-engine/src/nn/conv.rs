@@ -8,12 +8,23 @@
 //! changing a single rounding; only the product's summation order differs
 //! from dlib.
 
+use rayon::prelude::*;
+
 use crate::dlib::net::ConRecord;
 use crate::error::EngineError;
 
 use super::gemm::{Threads, matmul};
 use super::layers::Affine;
 use super::tensor::{Shape, Tensor};
+
+/// Bytes of im2col matrix built at a time: small enough to stay in the
+/// core's L2 cache between being written and being read by the product.
+const COL_BUDGET: usize = 1 << 20;
+/// Input rows up to this width are padded on the stack.
+const ROW_BUF: usize = 512;
+/// Below this many values, splitting a pass over threads costs more than
+/// it saves.
+const PARALLEL_MIN: usize = 1 << 15;
 
 /// A convolution layer with its weights.
 #[derive(Debug, Clone)]
@@ -133,83 +144,217 @@ impl Conv {
         let (ho, wo) = self
             .output_size(s.nr, s.nc)
             .ok_or_else(|| bad(format!("filter larger than the padded input {s:?}")))?;
-        let n = s.n * ho * wo;
+        let rows_total = s.n * ho;
+        let total = rows_total * wo;
         let k = self.channels * self.nr * self.nc;
-        col.resize(k * n, 0.0);
-        self.im2col(input, ho, wo, col);
-        out.reshape_for_output(Shape::new(s.n, self.num_filters, ho, wo));
-        if !matmul(
-            self.num_filters,
-            n,
-            k,
-            &self.weights,
-            k,
-            col,
-            n,
-            out.data_mut(),
-            n,
-            false,
-            threads,
-        ) {
-            return Err(bad("convolution buffers of the wrong size".into()));
+        let f = self.num_filters;
+        out.reshape_for_output(Shape::new(s.n, f, ho, wo));
+        let parallel = threads.0 > 1;
+        let wrong_size = || bad("convolution buffers of the wrong size".into());
+        let chunk_rows = (COL_BUDGET / (4 * k * wo).max(1)).max(1);
+        if chunk_rows >= rows_total {
+            col.resize(k * total, 0.0);
+            self.im2col(input, ho, wo, 0..rows_total, col, parallel);
+            let dst = out.data_mut();
+            if !matmul(
+                f,
+                total,
+                k,
+                &self.weights,
+                k,
+                col,
+                total,
+                dst,
+                total,
+                false,
+                threads,
+            ) {
+                return Err(wrong_size());
+            }
+        } else {
+            // Large layers go a band of output rows at a time, so the im2col
+            // matrix is still in cache when the product reads it. Each band's
+            // product goes to a buffer of its own and is then copied into
+            // place: writing straight into the wide output would stride
+            // across it and thrash the cache.
+            let band = chunk_rows * wo;
+            col.resize(k * band + f * band, 0.0);
+            let (col, product) = col.split_at_mut(k * band);
+            for r0 in (0..rows_total).step_by(chunk_rows) {
+                let r1 = (r0 + chunk_rows).min(rows_total);
+                let m = (r1 - r0) * wo;
+                let col = &mut col[..k * m];
+                self.im2col(input, ho, wo, r0..r1, col, parallel);
+                if !matmul(
+                    f,
+                    m,
+                    k,
+                    &self.weights,
+                    k,
+                    col,
+                    m,
+                    product,
+                    m,
+                    false,
+                    threads,
+                ) {
+                    return Err(wrong_size());
+                }
+                let dst = out.data_mut();
+                for (row, src) in product.chunks_exact(m).take(f).enumerate() {
+                    let at = row * total + r0 * wo;
+                    dst[at..at + m].copy_from_slice(src);
+                }
+            }
         }
-        self.finish(out, n, epilogue);
+        self.finish(out, total, epilogue, parallel);
         Ok(())
     }
 
-    /// Fills `col` (`(channels·nr·nc) × (n·ho·wo)`, row-major): row
-    /// `(c, dy, dx)` holds, for every output position, the input value that
-    /// filter tap meets there, or 0 in the padding.
-    fn im2col(&self, input: &Tensor, ho: usize, wo: usize, col: &mut [f32]) {
+    /// Fills `col` (`(channels·nr·nc) × (rows·wo)`, row-major) for the
+    /// output rows `rows` of the whole batch (row `b·ho + oy`): row
+    /// `(c, dy, dx)` of `col` holds, for each output position, the input
+    /// value that filter tap meets there, or 0 in the padding.
+    fn im2col(
+        &self,
+        input: &Tensor,
+        ho: usize,
+        wo: usize,
+        rows: std::ops::Range<usize>,
+        col: &mut [f32],
+        parallel: bool,
+    ) {
+        let m = rows.len() * wo;
+        // One block per (channel, filter row): nc rows of col that all read
+        // the same input row for a given output row.
+        let fill = |(i, block): (usize, &mut [f32])| {
+            self.im2col_block(input, i / self.nr, i % self.nr, ho, wo, rows.clone(), block);
+        };
+        let block = (self.nc * m).max(1);
+        if parallel && col.len() >= PARALLEL_MIN {
+            col.par_chunks_exact_mut(block).enumerate().for_each(fill);
+        } else {
+            col.chunks_exact_mut(block).enumerate().for_each(fill);
+        }
+    }
+
+    /// The `nc` im2col rows of channel `c`, filter row `dy`.
+    #[allow(clippy::too_many_arguments)]
+    fn im2col_block(
+        &self,
+        input: &Tensor,
+        c: usize,
+        dy: usize,
+        ho: usize,
+        wo: usize,
+        rows: std::ops::Range<usize>,
+        block: &mut [f32],
+    ) {
         let s = input.shape();
-        let per_row = s.n * ho * wo;
+        if self.stride_y == 1 && self.stride_x == 1 && (ho, wo) == (s.nr, s.nc) {
+            return self.im2col_block_same(input, c, dy, rows, block);
+        }
+        let m = rows.len() * wo;
         let (sy, sx, py, px) = (self.stride_y, self.stride_x, self.padding_y, self.padding_x);
-        let mut rows = col.chunks_exact_mut(per_row.max(1));
-        for c in 0..s.k {
-            for dy in 0..self.nr {
-                for dx in 0..self.nc {
-                    let Some(row) = rows.next() else { return };
-                    // Output columns whose tap falls inside the input:
-                    // 0 <= ox·sx + dx − px < nc.
-                    let lo = (px.saturating_sub(dx)).div_ceil(sx).min(wo);
-                    let hi = (s.nc + px).saturating_sub(dx).div_ceil(sx).min(wo).max(lo);
-                    for b in 0..s.n {
-                        let plane = input.plane(c, b);
-                        for oy in 0..ho {
-                            let seg = &mut row[(b * ho + oy) * wo..(b * ho + oy + 1) * wo];
-                            let iy = (oy * sy + dy).wrapping_sub(py);
-                            if iy >= s.nr {
-                                seg.fill(0.0);
-                                continue;
-                            }
-                            let src = &plane[iy * s.nc..(iy + 1) * s.nc];
-                            seg[..lo].fill(0.0);
-                            seg[hi..].fill(0.0);
-                            let first = lo * sx + dx - px;
-                            if sx == 1 {
-                                seg[lo..hi].copy_from_slice(&src[first..first + (hi - lo)]);
-                            } else {
-                                for (d, s) in
-                                    seg[lo..hi].iter_mut().zip(src[first..].iter().step_by(sx))
-                                {
-                                    *d = *s;
-                                }
-                            }
-                        }
-                    }
+        // The input row with its padding, as far as the filter reaches.
+        let reach = (wo - 1) * sx + self.nc;
+        let needs_padding = px > 0 || reach > s.nc;
+        let mut stack = [0.0f32; ROW_BUF];
+        let mut heap = Vec::new();
+        let padded: &mut [f32] = if !needs_padding {
+            &mut stack[..0]
+        } else if reach <= ROW_BUF {
+            &mut stack[..reach]
+        } else {
+            heap.resize(reach, 0.0);
+            &mut heap
+        };
+        let inside = px.min(reach)..(px + s.nc).min(reach);
+        for (i, r) in rows.enumerate() {
+            let (b, oy) = (r / ho, r % ho);
+            let iy = (oy * sy + dy).wrapping_sub(py);
+            let segs = (0..self.nc).map(|dx| dx * m + i * wo);
+            if iy >= s.nr {
+                segs.for_each(|at| block[at..at + wo].fill(0.0));
+                continue;
+            }
+            let mut src = &input.plane(c, b)[iy * s.nc..(iy + 1) * s.nc];
+            if needs_padding {
+                padded[..inside.start].fill(0.0);
+                padded[inside.clone()].copy_from_slice(&src[..inside.len()]);
+                padded[inside.end..].fill(0.0);
+                src = padded;
+            }
+            for (dx, at) in segs.enumerate() {
+                let seg = &mut block[at..at + wo];
+                for (d, v) in seg.iter_mut().zip(src[dx..].iter().step_by(sx)) {
+                    *d = *v;
                 }
             }
         }
     }
 
+    /// [`Self::im2col_block`] for a stride-1 convolution whose output has
+    /// the input's size (the 3×3 layers with padding 1): each im2col row is
+    /// then the input plane shifted by the tap's offset, so it is copied in
+    /// one piece per sample and only the values that wrapped around a row
+    /// end or fell off the plane are zeroed afterwards.
+    fn im2col_block_same(
+        &self,
+        input: &Tensor,
+        c: usize,
+        dy: usize,
+        rows: std::ops::Range<usize>,
+        block: &mut [f32],
+    ) {
+        let s = input.shape();
+        let (h, w) = (s.nr, s.nc);
+        let m = rows.len() * w;
+        let mut r = rows.start;
+        while r < rows.end {
+            let (b, oy0) = (r / h, r % h);
+            let oy1 = h.min(oy0 + rows.end - r);
+            let plane = input.plane(c, b);
+            let base = (r - rows.start) * w;
+            // Output rows whose input row exists: 0 <= oy + dy − py < h.
+            let a = self.padding_y.saturating_sub(dy).clamp(oy0, oy1);
+            let z = (h + self.padding_y).saturating_sub(dy).clamp(a, oy1);
+            for dx in 0..self.nc {
+                let seg = &mut block[dx * m + base..dx * m + base + (oy1 - oy0) * w];
+                seg[..(a - oy0) * w].fill(0.0);
+                seg[(z - oy0) * w..].fill(0.0);
+                if a < z {
+                    // Output (oy, ox) reads plane[(oy + dy − py)·w + ox + dx − px].
+                    let shift =
+                        (dy * w + dx) as isize - (self.padding_y * w + self.padding_x) as isize;
+                    let first = (a * w) as isize + shift;
+                    let last = (z * w) as isize + shift;
+                    let (from, to) = (first.max(0) as usize, (last as usize).min(h * w));
+                    let dst = &mut seg[(a - oy0) * w..(z - oy0) * w];
+                    let skip = (from as isize - first) as usize;
+                    dst[..skip].fill(0.0);
+                    dst[skip..skip + (to - from)].copy_from_slice(&plane[from..to]);
+                    let copied = skip + (to - from);
+                    dst[copied..].fill(0.0);
+                    // Columns whose tap falls left or right of the plane.
+                    let (left, right) = (
+                        self.padding_x.saturating_sub(dx),
+                        dx.saturating_sub(self.padding_x),
+                    );
+                    for row in dst.chunks_exact_mut(w) {
+                        row[..left.min(w)].fill(0.0);
+                        row[w - right.min(w)..].fill(0.0);
+                    }
+                }
+            }
+            r += oy1 - oy0;
+        }
+    }
+
     /// The fused pass, channel by channel, in dlib's order: bias, the
     /// convolution's own relu, affine, the following relu.
-    fn finish(&self, out: &mut Tensor, per_channel: usize, epilogue: Epilogue<'_>) {
-        for (f, row) in out
-            .data_mut()
-            .chunks_exact_mut(per_channel.max(1))
-            .enumerate()
-        {
+    fn finish(&self, out: &mut Tensor, per_channel: usize, epilogue: Epilogue<'_>, parallel: bool) {
+        let apply = |(f, row): (usize, &mut [f32])| {
             let bias = self.bias.as_ref().map_or(0.0, |b| b[f]);
             let affine = epilogue.affine.map(|a| a.channel(f));
             match (self.relu, affine, epilogue.relu) {
@@ -221,6 +366,16 @@ impl Conv {
                 (true, Some(gb), false) => finish_row::<true, true, false>(row, bias, gb),
                 (true, Some(gb), true) => finish_row::<true, true, true>(row, bias, gb),
             }
+        };
+        let rows = out.data_mut();
+        if parallel && rows.len() >= PARALLEL_MIN {
+            rows.par_chunks_exact_mut(per_channel.max(1))
+                .enumerate()
+                .for_each(apply);
+        } else {
+            rows.chunks_exact_mut(per_channel.max(1))
+                .enumerate()
+                .for_each(apply);
         }
     }
 }
