@@ -48,7 +48,9 @@ impl Default for DetectionConfig {
     fn default() -> Self {
         Self {
             min_face_px: 40,
-            max_detect_pixels: 4_200_000,
+            // 1920×1080 doubled once: 40 px faces in a full-HD photo, as on
+            // Rekognition.
+            max_detect_pixels: 8_294_400,
             adjust_threshold: 0.0,
             try_rotations: true,
         }

@@ -163,7 +163,7 @@ impl FaceEngine {
             .into_iter()
             .map(|(rect, score, index)| self.measure(image, rect, score, index))
             .collect();
-        faces.sort_by(|a, b| b.bounding_box.area().cmp(&a.bounding_box.area()));
+        faces.sort_by_key(|f| std::cmp::Reverse(f.bounding_box.area()));
         faces
     }
 
@@ -379,50 +379,20 @@ mod tests {
 
     #[test]
     fn scale_plan_follows_min_face_and_pixel_budget() {
+        let plan = |config: &DetectionConfig, w, h| {
+            let p = ScalePlan::new(config, w, h);
+            (p.upsample, p.halvings)
+        };
         let mut config = DetectionConfig::default();
-        assert_eq!(
-            ScalePlan::new(&config, 640, 480),
-            ScalePlan {
-                upsample: 1,
-                halvings: 0
-            }
-        );
+        assert_eq!(plan(&config, 640, 480), (1, 0));
+        assert_eq!(plan(&config, 1920, 1080), (1, 0));
+        assert_eq!(plan(&config, 1921, 1080), (0, 0));
+        assert_eq!(plan(&config, 4000, 3000), (0, 1));
+        assert_eq!(plan(&config, 9000, 7000), (0, 2));
         config.min_face_px = 80;
-        assert_eq!(
-            ScalePlan::new(&config, 640, 480),
-            ScalePlan {
-                upsample: 0,
-                halvings: 0
-            }
-        );
+        assert_eq!(plan(&config, 640, 480), (0, 0));
         config.min_face_px = 20;
-        assert_eq!(
-            ScalePlan::new(&config, 640, 480),
-            ScalePlan {
-                upsample: 1,
-                halvings: 0
-            }
-        );
-        assert_eq!(
-            ScalePlan::new(&config, 320, 240),
-            ScalePlan {
-                upsample: 2,
-                halvings: 0
-            }
-        );
-        assert_eq!(
-            ScalePlan::new(&config, 4000, 3000),
-            ScalePlan {
-                upsample: 0,
-                halvings: 1
-            }
-        );
-        assert_eq!(
-            ScalePlan::new(&config, 9000, 7000),
-            ScalePlan {
-                upsample: 0,
-                halvings: 2
-            }
-        );
+        assert_eq!(plan(&config, 640, 480), (2, 0));
+        assert_eq!(plan(&config, 1920, 1080), (1, 0));
     }
 }
