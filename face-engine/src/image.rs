@@ -207,12 +207,12 @@ pub struct DecodeLimits {
 }
 
 impl Default for DecodeLimits {
-    /// 15 MB and 36 megapixels (Rekognition accepts 15 MB from S3), sides of
-    /// at least 40 pixels.
+    /// 15 MiB (Rekognition accepts 15 MB from S3) and 50 megapixels (the
+    /// largest phone cameras), sides of at least 40 pixels.
     fn default() -> Self {
         Self {
             max_bytes: 15 * 1024 * 1024,
-            max_pixels: 36_000_000,
+            max_pixels: 50_000_000,
             min_side: 40,
         }
     }
@@ -237,6 +237,13 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, EngineErr
     let corrupt = |e: image::ImageError| EngineError::CorruptImage {
         detail: e.to_string(),
     };
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        // The decoder would fill the missing rows with grey: a half photo
+        // must not pass for a whole one.
+        return Err(EngineError::CorruptImage {
+            detail: "JPEG is truncated: no end-of-image marker after its last scan".into(),
+        });
+    }
 
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder_limits = Limits::default();
@@ -263,6 +270,22 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, EngineErr
     RgbImage::from_raw(width, height, rgb.into_raw())
 }
 
+/// A JPEG is complete when an end-of-image marker (`FF D9`) follows its
+/// last start-of-scan (`FF DA`). Byte stuffing keeps `FF D9` out of scan
+/// data, and an embedded EXIF thumbnail's markers come before the main
+/// image's scans, so a cut-off main image has no marker after its last scan.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |marker: u8| {
+        bytes
+            .windows(2)
+            .rposition(|w| w[0] == 0xFF && w[1] == marker)
+    };
+    match (last(0xDA), last(0xD9)) {
+        (Some(scan), Some(end)) => end > scan,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +297,23 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         img.write_to(&mut out, ImageFormat::Png).unwrap();
         out.into_inner()
+    }
+
+    #[test]
+    fn truncated_jpegs_are_corrupt() {
+        let img =
+            image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([x as u8 * 4, y as u8 * 4, 9]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Jpeg).unwrap();
+        let jpeg = out.into_inner();
+        assert!(decode(&jpeg, &DecodeLimits::default()).is_ok());
+        let mut trailer = jpeg.clone();
+        trailer.extend_from_slice(b"camera trailer after the image");
+        assert!(decode(&trailer, &DecodeLimits::default()).is_ok());
+        for cut in [jpeg.len() - 2, jpeg.len() - 40, jpeg.len() / 2] {
+            let err = decode(&jpeg[..cut], &DecodeLimits::default()).unwrap_err();
+            assert_eq!(err.code(), "image_corrupt", "cut at {cut}");
+        }
     }
 
     #[test]

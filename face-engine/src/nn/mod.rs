@@ -1,4 +1,6 @@
-//! Tensors, the layers of dlib's networks, and the networks built from them.
+//! Tensors, the layers of dlib's networks, and the networks built from them:
+//! the 128-d face descriptor ([`DescriptorNet`]) and the MMOD CNN face
+//! detector ([`MmodNet`]).
 //!
 //! The layer records come from [`crate::dlib::net`]; each network here walks
 //! that list, checks it is the architecture it implements, and keeps the
@@ -12,8 +14,11 @@ pub mod conv;
 pub mod descriptor;
 mod gemm;
 pub mod layers;
+pub mod mmod;
+pub mod resize;
 pub mod tensor;
 
 pub use descriptor::{CHIP_SIZE, DESCRIPTOR_MODEL_NAME, DescriptorNet};
 pub use gemm::Threads;
+pub use mmod::{MMOD_MODEL_NAME, MmodDetection, MmodNet, ScoreMap};
 pub use tensor::{Shape, Tensor};
