@@ -242,30 +242,41 @@ fn chip_transform(rect: &DRect, angle: f64, rows: u32, cols: u32) -> AffineTrans
 /// background: every chip pixel sampled at its mapped source position.
 fn sample(source: &RgbImage, map: &AffineTransform, cols: u32, rows: u32) -> RgbImage {
     let mut chip = RgbImage::new(cols, rows);
-    let (sw, sh) = (i64::from(source.width()), i64::from(source.height()));
+    let (sw, sh) = (f64::from(source.width()), f64::from(source.height()));
     let px = source.pixels();
-    let stride = sw as usize * 3;
-    let out = chip.pixels_mut();
-    for r in 0..rows as usize {
-        for c in 0..cols as usize {
-            let p = map.apply(Point::new(c as f64, r as f64));
-            let (left, top) = (p.x.floor(), p.y.floor());
-            // NaN coordinates fail every comparison and stay black.
-            if !(left >= 0.0 && top >= 0.0 && left + 1.0 < sw as f64 && top + 1.0 < sh as f64) {
+    let stride = source.width() as usize * 3;
+    let [[m00, m01], [m10, m11]] = map.m;
+    // `m · (c, r) + b` as dlib evaluates it, `(m00·c + m01·r) + b0`, with
+    // the products that only depend on the column hoisted out of the rows.
+    let col_terms: Vec<(f64, f64)> = (0..cols)
+        .map(|c| (m00 * f64::from(c), m10 * f64::from(c)))
+        .collect();
+    for (r, out_row) in chip
+        .pixels_mut()
+        .chunks_exact_mut(cols as usize * 3)
+        .enumerate()
+    {
+        let (rx, ry) = (m01 * r as f64, m11 * r as f64);
+        for (&(cx, cy), out) in col_terms.iter().zip(out_row.chunks_exact_mut(3)) {
+            let (x, y) = (cx + rx + map.b[0], cy + ry + map.b[1]);
+            // dlib needs floor(x) >= 0, i.e. x >= 0 (NaN fails too), and for
+            // those truncation is the floor, without a libm call.
+            if !(x >= 0.0 && y >= 0.0) {
                 continue;
             }
-            let (lr, tb) = (p.x - left, p.y - top);
+            let (left, top) = ((x as u64) as f64, (y as u64) as f64);
+            if !(left + 1.0 < sw && top + 1.0 < sh) {
+                continue;
+            }
+            let (lr, tb) = (x - left, y - top);
             let i00 = top as usize * stride + left as usize * 3;
-            let i10 = i00 + stride;
-            let o = (r * cols as usize + c) * 3;
+            let (upper, lower) = (&px[i00..i00 + 6], &px[i00 + stride..i00 + stride + 6]);
             for ch in 0..3 {
-                let tl = f64::from(px[i00 + ch]);
-                let tr = f64::from(px[i00 + 3 + ch]);
-                let bl = f64::from(px[i10 + ch]);
-                let br = f64::from(px[i10 + 3 + ch]);
+                let (tl, tr) = (f64::from(upper[ch]), f64::from(upper[ch + 3]));
+                let (bl, br) = (f64::from(lower[ch]), f64::from(lower[ch + 3]));
                 let v = (1.0 - tb) * ((1.0 - lr) * tl + lr * tr) + tb * ((1.0 - lr) * bl + lr * br);
                 // dlib's vector_to_pixel truncates.
-                out[o + ch] = v as u8;
+                out[ch] = v as u8;
             }
         }
     }

@@ -134,8 +134,9 @@ impl ShapePredictor {
                 &mut pixels,
             );
             for tree in &level.trees {
+                let splits = &level.splits[tree.splits.clone()];
                 let mut node = 0usize;
-                while let Some(split) = tree.splits.get(node) {
+                while let Some(split) = splits.get(node) {
                     let diff = pixels[split.idx1 as usize] - pixels[split.idx2 as usize];
                     node = if diff > split.thresh {
                         2 * node + 1
@@ -143,8 +144,8 @@ impl ShapePredictor {
                         2 * node + 2
                     };
                 }
-                let leaf = node - tree.splits.len();
-                let values = &tree.leaves[leaf * shape.len()..(leaf + 1) * shape.len()];
+                let start = tree.leaves + (node - splits.len()) * shape.len();
+                let values = &level.leaves[start..start + shape.len()];
                 for (s, v) in shape.iter_mut().zip(values) {
                     *s += v;
                 }
@@ -162,7 +163,16 @@ impl ShapePredictor {
 /// dlib's conversion of a floating-point point to its integer `point`:
 /// `floor(v + 0.5)` per coordinate (halves round up, also when negative).
 pub fn round_part(p: Point) -> (i64, i64) {
-    ((p.x + 0.5).floor() as i64, (p.y + 0.5).floor() as i64)
+    (floor_i64(p.x + 0.5), floor_i64(p.y + 0.5))
+}
+
+/// `floor(v)` as an integer without a libm call (`f64::floor` is one on
+/// baseline x86-64, and prediction rounds thousands of positions): truncate,
+/// then step down for negative non-integers. Saturates like `as`.
+#[inline]
+fn floor_i64(v: f64) -> i64 {
+    let t = v as i64;
+    if (t as f64) > v { t - 1 } else { t }
 }
 
 /// The landmarks as dlib stores them in a `full_object_detection` (and its

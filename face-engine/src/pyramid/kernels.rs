@@ -10,32 +10,48 @@
 /// Returns `(pixels, width, height)`; images with a side of 8 pixels or less
 /// come out empty, as in dlib.
 pub(super) fn down2(px: &[u8], w: usize, h: usize, ch: usize) -> (Vec<u8>, usize, usize) {
+    match ch {
+        1 => down2_channels::<1>(px, w, h),
+        _ => down2_channels::<3>(px, w, h),
+    }
+}
+
+/// [`down2`] for `CH` interleaved channels (a constant, so the inner loops
+/// unroll).
+fn down2_channels<const CH: usize>(px: &[u8], w: usize, h: usize) -> (Vec<u8>, usize, usize) {
     if w <= 8 || h <= 8 {
         return (Vec::new(), 0, 0);
     }
     let ow = (w - 3) / 2;
     let oh = (h - 3) / 2;
-    // Horizontal pass over every input row, at the output columns.
-    let mut rows = vec![0u32; h * ow * ch];
-    for r in 0..h {
-        let src = &px[r * w * ch..(r + 1) * w * ch];
-        let dst = &mut rows[r * ow * ch..(r + 1) * ow * ch];
-        for c in 0..ow {
-            let oc = 2 * c;
-            for k in 0..ch {
-                let at = |i: usize| u32::from(src[(oc + i) * ch + k]);
-                dst[c * ch + k] = at(0) + 4 * at(1) + 6 * at(2) + 4 * at(3) + at(4);
+    let row_len = ow * CH;
+    // Horizontal pass over every input row, at the output columns. The
+    // largest sum, 16 · 255, fits a u16 as in dlib.
+    let mut rows = vec![0u16; h * row_len];
+    for (src, dst) in px.chunks_exact(w * CH).zip(rows.chunks_exact_mut(row_len)) {
+        for (c, out) in dst.chunks_exact_mut(CH).enumerate() {
+            let s = &src[2 * c * CH..(2 * c + 5) * CH];
+            for (k, o) in out.iter_mut().enumerate() {
+                let at = |i: usize| u16::from(s[i * CH + k]);
+                *o = at(0) + 4 * at(1) + 6 * at(2) + 4 * at(3) + at(4);
             }
         }
     }
     // Vertical pass at every other row, centred on rows 2, 4, 6, ...
-    let row_len = ow * ch;
     let mut out = vec![0u8; oh * row_len];
     for (dr, out_row) in out.chunks_exact_mut(row_len).enumerate() {
-        let r = 2 + 2 * dr;
-        let at = |i: usize, j: usize| rows[(r + i - 2) * row_len + j];
+        let r = 2 * dr;
+        let band = &rows[r * row_len..(r + 5) * row_len];
+        let (r0, rest) = band.split_at(row_len);
+        let (r1, rest) = rest.split_at(row_len);
+        let (r2, rest) = rest.split_at(row_len);
+        let (r3, r4) = rest.split_at(row_len);
         for (j, o) in out_row.iter_mut().enumerate() {
-            let sum = at(0, j) + 4 * at(1, j) + 6 * at(2, j) + 4 * at(3, j) + at(4, j);
+            let sum = u32::from(r0[j])
+                + 4 * u32::from(r1[j])
+                + 6 * u32::from(r2[j])
+                + 4 * u32::from(r3[j])
+                + u32::from(r4[j]);
             *o = (sum / 256) as u8;
         }
     }

@@ -39,18 +39,32 @@ pub(crate) struct Split {
     pub thresh: f32,
 }
 
-/// A complete binary regression tree in breadth-first order.
+/// A complete binary regression tree in breadth-first order, as read.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Tree {
-    pub splits: Vec<Split>,
+struct Tree {
+    splits: Vec<Split>,
     /// `splits.len() + 1` leaves of `shape_len` floats each, concatenated.
-    pub leaves: Vec<f32>,
+    leaves: Vec<f32>,
+}
+
+/// Where one tree's nodes lie in its level's flat arrays.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TreeSpan {
+    pub splits: std::ops::Range<usize>,
+    /// Index of the tree's first leaf float.
+    pub leaves: usize,
 }
 
 /// One cascade level: its trees and the feature pixels they compare.
+///
+/// The trees' splits and leaves are stored back to back, so a level is two
+/// contiguous arrays walked in order: prediction is bound by memory
+/// latency, and this keeps the hardware prefetcher ahead of it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Level {
-    pub trees: Vec<Tree>,
+    pub trees: Vec<TreeSpan>,
+    pub splits: Vec<Split>,
+    pub leaves: Vec<f32>,
     /// Per feature pixel: the landmark it is anchored to.
     pub anchors: Vec<u32>,
     /// Per feature pixel: its offset from the anchor in normalised space.
@@ -216,11 +230,23 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Model, FormatError> {
                 "index past the level's feature pixels",
             ));
         }
-        levels.push(Level {
-            trees,
+        let mut level = Level {
+            trees: Vec::with_capacity(trees.len()),
+            splits: Vec::new(),
+            leaves: Vec::new(),
             anchors,
             deltas,
-        });
+        };
+        for tree in trees {
+            let start = level.splits.len();
+            level.trees.push(TreeSpan {
+                splits: start..start + tree.splits.len(),
+                leaves: level.leaves.len(),
+            });
+            level.splits.extend(tree.splits);
+            level.leaves.extend(tree.leaves);
+        }
+        levels.push(level);
     }
     Ok(Model {
         initial_shape: initial.data,
