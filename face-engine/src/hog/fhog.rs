@@ -14,20 +14,8 @@
 //! path it takes in dlib. The output planes are padded with zeros as dlib
 //! pads them for the filter size, so a filter can be centred on every cell.
 
+use super::gradient::{ColumnVotes, Planar, RowBuffers, RowVotes, orientations, row_gradients};
 use super::model::NUM_PLANES;
-
-/// Unit vectors of the 9 unsigned orientations, in dlib's `float` values.
-const DIRECTIONS: [(f32, f32); 9] = [
-    (1.0000, 0.0000),
-    (0.9397, 0.3420),
-    (0.7660, 0.6428),
-    (0.500, 0.8660),
-    (0.1736, 0.9848),
-    (-0.1736, 0.9848),
-    (-0.5000, 0.8660),
-    (-0.7660, 0.6428),
-    (-0.9397, 0.3420),
-];
 
 /// Pixels dlib's SIMD path handles at once.
 const LANES: usize = 8;
@@ -61,45 +49,6 @@ impl Pixels<'_> {
             Pixels::Gray { height, .. } | Pixels::Rgb { height, .. } => *height,
         }
     }
-
-    /// Gradient `(gx, gy, squared length)` at an interior pixel. For RGB,
-    /// the channel with the longest gradient; `simd_tie_break` selects
-    /// dlib's SIMD rule (ties go to the later channel) over its scalar rule
-    /// (ties go to the earlier one).
-    #[inline]
-    fn gradient(&self, x: usize, y: usize, simd_tie_break: bool) -> (i32, i32, i32) {
-        match *self {
-            Pixels::Gray { width, data, .. } => {
-                let at = |xx: usize, yy: usize| i32::from(data[yy * width + xx]);
-                let gx = at(x + 1, y) - at(x - 1, y);
-                let gy = at(x, y + 1) - at(x, y - 1);
-                (gx, gy, gx * gx + gy * gy)
-            }
-            Pixels::Rgb { width, data, .. } => {
-                let at =
-                    |xx: usize, yy: usize, ch: usize| i32::from(data[(yy * width + xx) * 3 + ch]);
-                let channel = |ch: usize| {
-                    let gx = at(x + 1, y, ch) - at(x - 1, y, ch);
-                    let gy = at(x, y + 1, ch) - at(x, y - 1, ch);
-                    (gx, gy, gx * gx + gy * gy)
-                };
-                let (red, green, blue) = (channel(0), channel(1), channel(2));
-                if simd_tie_break {
-                    let first = if red.2 > green.2 { red } else { green };
-                    if first.2 > blue.2 { first } else { blue }
-                } else {
-                    let mut best = red;
-                    if green.2 > best.2 {
-                        best = green;
-                    }
-                    if blue.2 > best.2 {
-                        best = blue;
-                    }
-                    best
-                }
-            }
-        }
-    }
 }
 
 /// The 31 feature planes of one image, each `rows × cols`, plane-major.
@@ -123,25 +72,6 @@ impl FhogPlanes {
         let size = self.rows * self.cols;
         &self.data[index * size..(index + 1) * size]
     }
-}
-
-/// Snaps a gradient to one of 18 orientations (0..9 pointing one way, 9..18
-/// the opposite), by the largest projection as dlib does.
-#[inline]
-fn orientation(gx: f32, gy: f32) -> usize {
-    let mut best_dot = 0.0f32;
-    let mut best = 0;
-    for (o, &(dx, dy)) in DIRECTIONS.iter().enumerate() {
-        let dot = gx * dx + gy * dy;
-        if dot > best_dot {
-            best_dot = dot;
-            best = o;
-        } else if -dot > best_dot {
-            best_dot = -dot;
-            best = o + 9;
-        }
-    }
-    best
 }
 
 /// dlib's `extract_fhog_features(img, hog, cell_size, filter_rows_padding,
@@ -178,54 +108,40 @@ fn orientation_histograms(
     cells_nc: usize,
 ) -> Vec<f32> {
     let mut hist = vec![0.0f32; (cells_nr + 2) * (cells_nc + 2) * 18];
-    let visible_nr = (cells_nr * cell_size).min(img.height()) as i64 - 1;
-    let visible_nc = (cells_nc * cell_size).min(img.width()) as i64 - 1;
-    // dlib's SIMD loop covers x = 1, 9, 17, ... while x < visible_nc - 7.
-    let simd_blocks = if visible_nc - 8 >= 1 {
-        ((visible_nc - 9) / LANES as i64 + 1) as usize
-    } else {
-        0
-    };
-    let simd_end = 1 + simd_blocks * LANES;
-    let cell_f32 = cell_size as f32;
-    let cell_f64 = cell_size as f64;
-
-    for y in 1..visible_nr.max(1) as usize {
-        let yp = ((y as f64 + 0.5) / f64::from(cell_f32) - 0.5) as f32;
+    let visible_nr = (cells_nr * cell_size).min(img.height());
+    let visible_nc = (cells_nc * cell_size).min(img.width());
+    // Interior pixels x = 1..visible_nc - 1 of rows 1..visible_nr - 1.
+    let count = visible_nc.saturating_sub(2);
+    if count == 0 || visible_nr < 3 {
+        return hist;
+    }
+    // dlib's SIMD loop covers x = 1, 9, 17, ... while x + 7 < visible_nc - 1.
+    let simd_end = 1 + (visible_nc - 2) / LANES * LANES;
+    let columns = ColumnVotes::new(count, simd_end, cell_size);
+    let planar = Planar::new(img);
+    let mut buf = RowBuffers::new(count);
+    let mut votes = RowVotes::new(count);
+    let row_len = (cells_nc + 2) * 18;
+    for y in 1..visible_nr - 1 {
+        let yp = ((y as f64 + 0.5) / f64::from(cell_size as f32) - 0.5) as f32;
         let iyp = yp.floor() as i64;
         let vy0 = yp - iyp as f32;
         let vy1 = 1.0 - vy0;
-        let row0 = (iyp + 1) as usize;
-        let row1 = row0 + 1;
-        for x in 1..visible_nc.max(1) as usize {
-            let simd = x < simd_end;
-            let (gx, gy, len) = img.gradient(x, y, simd);
-            let o = orientation(gx as f32, gy as f32);
-            let v = (len as f32).sqrt();
-            let (col0, v11, v01, v10, v00) = if simd {
-                let xp = (x as f32 + 0.5) / cell_f32 + 0.5;
-                let ixp = xp as i64;
-                let vx0 = xp - ixp as f32;
-                let vx1 = 1.0 - vx0;
-                let (a, b) = (vx1 * v, vx0 * v);
-                (ixp as usize, vy1 * a, vy0 * a, vy1 * b, vy0 * b)
-            } else {
-                let xp = ((x as f64 + 0.5) / cell_f64 - 0.5) as f32;
-                let ixp = xp.floor() as i64;
-                let vx0 = xp - ixp as f32;
-                let vx1 = 1.0 - vx0;
-                (
-                    (ixp + 1) as usize,
-                    vy1 * vx1 * v,
-                    vy0 * vx1 * v,
-                    vy1 * vx0 * v,
-                    vy0 * vx0 * v,
-                )
-            };
-            hist[hist_index(cells_nc, row0, col0, o)] += v11;
-            hist[hist_index(cells_nc, row1, col0, o)] += v01;
-            hist[hist_index(cells_nc, row0, col0 + 1, o)] += v10;
-            hist[hist_index(cells_nc, row1, col0 + 1, o)] += v00;
+        row_gradients(&planar, y, count, simd_end, &mut buf);
+        orientations(count, &mut buf);
+        votes.compute(count, &columns, &buf.mag, vy0, vy1);
+        // Scatter in pixel order: each bin receives its votes in the order
+        // dlib adds them, which its float sums depend on.
+        let upper = (iyp + 1) as usize * row_len;
+        let (head, tail) = hist.split_at_mut(upper + row_len);
+        let upper_row = &mut head[upper..];
+        let lower_row = &mut tail[..row_len];
+        for i in 0..count {
+            let at = columns.col0[i] as usize * 18 + buf.bin[i] as usize;
+            upper_row[at] += votes.upper_left[i];
+            lower_row[at] += votes.lower_left[i];
+            upper_row[at + 18] += votes.upper_right[i];
+            lower_row[at + 18] += votes.lower_right[i];
         }
     }
     hist
@@ -346,16 +262,6 @@ mod tests {
             .flat_map(|y| (0..width).map(move |x| (x, y)))
             .map(|(x, y)| f(x, y))
             .collect()
-    }
-
-    #[test]
-    fn orientations_follow_the_gradient_direction() {
-        assert_eq!(orientation(10.0, 0.0), 0);
-        assert_eq!(orientation(-10.0, 0.0), 9);
-        assert_eq!(orientation(0.0, 10.0), 4);
-        assert_eq!(orientation(0.0, -10.0), 13);
-        assert_eq!(orientation(0.0, 0.0), 0);
-        assert_eq!(orientation(-5.0, 5.0), 7);
     }
 
     #[test]

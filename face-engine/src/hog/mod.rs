@@ -21,6 +21,7 @@
 
 pub mod fhog;
 pub mod filterbank;
+pub mod gradient;
 pub mod model;
 pub mod nms;
 pub mod saliency;

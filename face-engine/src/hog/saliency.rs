@@ -58,48 +58,120 @@ fn output_columns(len: usize, taps: usize) -> Option<(usize, usize, usize)> {
     Some((first, simd_end, last))
 }
 
-/// `out[i] = Σ_t input[i + t * stride] * taps[t]` for every `i < out.len()`,
-/// summed as dlib's eight-wide path does: three interleaved partial sums.
-#[inline]
-fn correlate_simd_order(input: &[f32], stride: usize, taps: &[f32], out: &mut [f32]) {
-    let n = out.len();
+/// Output pixels dlib's vector path handles at once.
+const BLOCK: usize = 8;
+
+/// `Σ_t input[i + t * stride] * taps[t]` for the eight pixels `i < 8`,
+/// summed as dlib's eight-wide path does: three interleaved partial sums
+/// (taps `3k`, `3k + 1`, `3k + 2`; leftover taps go to the first), combined
+/// as `a + (b + c)`.
+#[inline(always)]
+fn block_simd_order(input: &[f32], stride: usize, taps: &[[f32; BLOCK]]) -> [f32; BLOCK] {
+    let mut a = [0.0f32; BLOCK];
+    let mut b = [0.0f32; BLOCK];
+    let mut c = [0.0f32; BLOCK];
     let triples = taps.len() / 3;
-    let mut acc1 = vec![0.0f32; n];
-    let mut acc2 = vec![0.0f32; n];
-    out.fill(0.0);
     for k in 0..triples {
         let t = 3 * k;
-        let (f0, f1, f2) = (taps[t], taps[t + 1], taps[t + 2]);
-        let s0 = &input[t * stride..][..n];
-        let s1 = &input[(t + 1) * stride..][..n];
-        let s2 = &input[(t + 2) * stride..][..n];
-        for i in 0..n {
-            out[i] += s0[i] * f0;
-            acc1[i] += s1[i] * f1;
-            acc2[i] += s2[i] * f2;
+        let s0 = &input[t * stride..][..BLOCK];
+        let s1 = &input[(t + 1) * stride..][..BLOCK];
+        let s2 = &input[(t + 2) * stride..][..BLOCK];
+        let (f0, f1, f2) = (&taps[t], &taps[t + 1], &taps[t + 2]);
+        for i in 0..BLOCK {
+            a[i] += s0[i] * f0[i];
+            b[i] += s1[i] * f1[i];
+            c[i] += s2[i] * f2[i];
         }
     }
-    for (t, &f) in taps.iter().enumerate().skip(3 * triples) {
-        let s = &input[t * stride..][..n];
-        for i in 0..n {
-            out[i] += s[i] * f;
+    for (t, f) in taps.iter().enumerate().skip(3 * triples) {
+        let s = &input[t * stride..][..BLOCK];
+        for i in 0..BLOCK {
+            a[i] += s[i] * f[i];
         }
     }
-    for i in 0..n {
-        out[i] += acc1[i] + acc2[i];
+    for i in 0..BLOCK {
+        a[i] += b[i] + c[i];
     }
+    a
 }
 
-/// The same correlation summed as dlib's one-at-a-time path does: a single
-/// running sum over the taps in order.
-#[inline]
-fn correlate_scalar_order(input: &[f32], stride: usize, taps: &[f32], out: &mut [f32]) {
-    let n = out.len();
-    out.fill(0.0);
+/// The same sum for one pixel as dlib's one-at-a-time path forms it: a
+/// single running sum over the taps in order.
+#[inline(always)]
+fn pixel_scalar_order(input: &[f32], stride: usize, taps: &[f32]) -> f32 {
+    let mut sum = 0.0f32;
     for (t, &f) in taps.iter().enumerate() {
-        let s = &input[t * stride..][..n];
-        for i in 0..n {
-            out[i] += s[i] * f;
+        sum += input[t * stride] * f;
+    }
+    sum
+}
+
+/// Where a separable filter's outputs go: columns `first_col..last_col`
+/// (the eight-wide path below `simd_end`) of rows `first_row..last_row`.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    rows: usize,
+    cols: usize,
+    first_col: usize,
+    simd_end: usize,
+    last_col: usize,
+    first_row: usize,
+    last_row: usize,
+}
+
+/// One separable part: the row pass over every row into `scratch`, then
+/// the column pass added into `out`. Inlined into callers that pass taps of
+/// a fixed length, so the tap loops are unrolled.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn apply_separable(
+    plane: &[f32],
+    row_taps: &[f32],
+    col_taps: &[f32],
+    row_wide: &[[f32; BLOCK]],
+    col_wide: &[[f32; BLOCK]],
+    span: Span,
+    scratch: &mut [f32],
+    out: &mut [f32],
+) {
+    let Span {
+        rows,
+        cols,
+        first_col,
+        simd_end,
+        last_col,
+        first_row,
+        last_row,
+    } = span;
+    // Output column c reads input columns c - first_col onwards.
+    let window = BLOCK + row_taps.len() - 1;
+    for (input, dst) in plane
+        .chunks_exact(cols)
+        .zip(scratch.chunks_exact_mut(cols))
+        .take(rows)
+    {
+        for (k, block) in dst[first_col..simd_end].chunks_exact_mut(BLOCK).enumerate() {
+            let win = &input[k * BLOCK..k * BLOCK + window];
+            block.copy_from_slice(&block_simd_order(win, 1, row_wide));
+        }
+        for c in simd_end..last_col {
+            dst[c] = pixel_scalar_order(&input[c - first_col..], 1, row_taps);
+        }
+    }
+    // Output row r reads scratch rows r - first_row onwards.
+    let height = (col_taps.len() - 1) * cols;
+    for r in first_row..last_row {
+        let top = (r - first_row) * cols;
+        let dst = &mut out[r * cols..(r + 1) * cols];
+        for c in (first_col..simd_end).step_by(BLOCK) {
+            let win = &scratch[top + c..top + c + height + BLOCK];
+            let block = block_simd_order(win, cols, col_wide);
+            for (o, v) in dst[c..c + BLOCK].iter_mut().zip(block) {
+                *o += v;
+            }
+        }
+        for c in simd_end..last_col {
+            dst[c] += pixel_scalar_order(&scratch[top + c..], cols, col_taps);
         }
     }
 }
@@ -117,34 +189,48 @@ pub fn score_separable(planes: &FhogPlanes, bank: &FilterBank) -> ScoreMap {
         // dlib returns an empty search area when no part survived.
         return ScoreMap::empty();
     }
+    let span = Span {
+        rows,
+        cols,
+        first_col,
+        simd_end,
+        last_col,
+        first_row,
+        last_row,
+    };
     let mut out = vec![0.0f32; rows * cols];
     let mut scratch = vec![0.0f32; rows * cols];
-    let mut column = vec![0.0f32; last_col - first_col];
+    let mut row_wide: Vec<[f32; BLOCK]> = Vec::new();
+    let mut col_wide: Vec<[f32; BLOCK]> = Vec::new();
     for filter in &bank.separable {
         let plane = planes.plane(filter.plane);
-        // Row pass over every row: scratch[r][c] for c in first..last.
-        for r in 0..rows {
-            let input = &plane[r * cols..(r + 1) * cols];
-            let dst = &mut scratch[r * cols..(r + 1) * cols];
-            // Output column c reads input columns c - first_col onwards.
-            correlate_simd_order(input, 1, &filter.row, &mut dst[first_col..simd_end]);
-            correlate_scalar_order(
-                &input[simd_end - first_col..],
-                1,
-                &filter.row,
-                &mut dst[simd_end..last_col],
-            );
-        }
-        // Column pass, accumulated into the score map.
-        for r in first_row..last_row {
-            let top = (r - first_row) * cols;
-            let (simd, rest) = column.split_at_mut(simd_end - first_col);
-            correlate_simd_order(&scratch[top + first_col..], cols, &filter.col, simd);
-            correlate_scalar_order(&scratch[top + simd_end..], cols, &filter.col, rest);
-            let dst = &mut out[r * cols + first_col..r * cols + last_col];
-            for (o, v) in dst.iter_mut().zip(column.iter()) {
-                *o += *v;
+        // dlib's face detector uses 10x10 filters: give the compiler the
+        // tap count.
+        // Taps repeated across a block, so the vector code reads them
+        // straight from memory.
+        row_wide.clear();
+        row_wide.extend(filter.row.iter().map(|&f| [f; BLOCK]));
+        col_wide.clear();
+        col_wide.extend(filter.col.iter().map(|&f| [f; BLOCK]));
+        match (
+            <&[f32; 10]>::try_from(filter.row.as_slice()),
+            <&[f32; 10]>::try_from(filter.col.as_slice()),
+            <&[[f32; BLOCK]; 10]>::try_from(row_wide.as_slice()),
+            <&[[f32; BLOCK]; 10]>::try_from(col_wide.as_slice()),
+        ) {
+            (Ok(row), Ok(col), Ok(row_w), Ok(col_w)) => {
+                apply_separable(plane, row, col, row_w, col_w, span, &mut scratch, &mut out)
             }
+            _ => apply_separable(
+                plane,
+                &filter.row,
+                &filter.col,
+                &row_wide,
+                &col_wide,
+                span,
+                &mut scratch,
+                &mut out,
+            ),
         }
     }
     ScoreMap {
@@ -236,20 +322,20 @@ mod tests {
 
     #[test]
     fn partial_sums_follow_dlibs_order() {
-        // Values chosen so the two orders round differently.
-        let input = [1.0e8f32, 1.0, -1.0e8, 1.0, 1.0, 1.0, 1.0];
+        // Values chosen so the two orders round differently: 1e8 absorbs a
+        // following 1 in f32 (spacing 8), so the grouping decides the sum.
+        let mut input = vec![0.0f32; 7 + BLOCK];
+        input[..7].copy_from_slice(&[1.0e8, 1.0, -1.0e8, 1.0, 1.0, 1.0, 1.0]);
         let taps = [1.0f32; 7];
-        let mut simd = [0.0f32; 1];
-        let mut scalar = [0.0f32; 1];
-        correlate_simd_order(&input, 1, &taps, &mut simd);
-        correlate_scalar_order(&input, 1, &taps, &mut scalar);
-        // SIMD order: a = (1e8 + 1) + 1 -> 1e8 (+1s lost), + tap 6 (1) ;
-        // b = 1 + 1 = 2 ; c = -1e8 + 1 = -1e8 ; a + (b + c).
+        let wide: Vec<[f32; BLOCK]> = taps.iter().map(|&f| [f; BLOCK]).collect();
+        let simd = block_simd_order(&input, 1, &wide)[0];
+        let scalar = pixel_scalar_order(&input, 1, &taps);
+        // a = taps 0, 3, 6; b = taps 1, 4; c = taps 2, 5; then a + (b + c).
         let a = ((0.0f32 + 1.0e8) + 1.0) + 1.0;
-        let expected_simd = a + (2.0f32 + (-1.0e8f32 + 1.0));
-        assert_eq!(simd[0], expected_simd);
-        let expected_scalar = input.iter().fold(0.0f32, |s, v| s + v);
-        assert_eq!(scalar[0], expected_scalar);
+        assert_eq!(simd, a + (2.0f32 + (-1.0e8f32 + 1.0)));
+        assert_eq!(simd, 0.0);
+        assert_eq!(scalar, input[..7].iter().fold(0.0f32, |s, v| s + v));
+        assert_eq!(scalar, 4.0);
     }
 
     fn planes_with(rows: usize, cols: usize, f: impl Fn(usize, usize, usize) -> f32) -> FhogPlanes {
