@@ -71,6 +71,18 @@ impl ChipDetails {
         self.chip_to_image().apply(p)
     }
 
+    /// dlib's `get_mapping_to_chip`: image coordinates to chip coordinates
+    /// (the rotated rectangle's corners onto the chip's corners), as dlib's
+    /// `map_det_to_chip` moves landmarks into a chip.
+    pub fn image_to_chip(&self) -> AffineTransform {
+        let centre = self.rect.center();
+        let from = [self.rect.tl(), self.rect.tr(), self.rect.br()]
+            .map(|c| rotate_point(centre, c, self.angle));
+        let (w, h) = (f64::from(self.cols) - 1.0, f64::from(self.rows) - 1.0);
+        let to = [Point::new(0.0, 0.0), Point::new(w, 0.0), Point::new(w, h)];
+        find_affine_transform(&from, &to)
+    }
+
     /// dlib's fast path: no rotation and no scaling, a plain copy.
     fn is_plain_copy(&self) -> bool {
         self.angle == 0.0

@@ -185,6 +185,8 @@ fn chip_coordinates_map_back_to_the_landmarks() {
         // about half a chip pixel from the similarity map: the landmarks
         // come back within one chip pixel (`scale` image pixels).
         assert!(d.to_image(*c).distance(l) < scale, "{c:?} -> {l:?}");
+        // image_to_chip undoes chip_to_image.
+        assert!(d.image_to_chip().apply(d.to_image(*c)).distance(c) < 1e-9);
     }
 }
 
