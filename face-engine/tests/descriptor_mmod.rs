@@ -1,10 +1,11 @@
 //! The MMOD detector network: the tensor pyramid's bilinear resize against
-//! a reference, and the real model (loads, reads its options, runs on
-//! synthetic images). Its boxes were checked against dlib's
-//! `cnn_face_detection_model_v1` by hand (identical on every test image).
+//! a reference, the real model (loads, reads its options, runs on synthetic
+//! images), and its boxes against dlib's `cnn_face_detection_model_v1` on
+//! photos of the shared test data (`tests/fixtures/mmod_reference.json`).
 //!
 //! The model comes from `RIV_MODEL_DIR` (default `~/.cache/riv/models`);
-//! without it the model tests print why and pass, except under `CI=true`.
+//! the photos from `RIV_TESTDATA` (default `../shared/testdata`). Without
+//! them the tests print why and pass, except under `CI=true`.
 
 // Test helpers fail loudly, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -146,4 +147,67 @@ fn descriptor_model_is_not_a_detector() {
     let bytes = std::fs::read(dir.join(support::RECOGNITION_MODEL)).unwrap();
     let err = MmodNet::from_dat_bytes(&bytes).unwrap_err().to_string();
     assert!(err.contains("mmod_human_face_detector"), "{err}");
+}
+
+/// `tests/fixtures/mmod_reference.json`: dlib's detections on photos of the
+/// shared test data, computed on the pixels riv decodes.
+#[derive(serde::Deserialize)]
+struct Reference {
+    images: Vec<ReferenceImage>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReferenceImage {
+    path: String,
+    pixels_sha256: String,
+    detections: Vec<ReferenceDetection>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReferenceDetection {
+    rect: [i64; 4],
+    score: f64,
+}
+
+#[test]
+fn boxes_equal_dlib_on_photos() {
+    let Some(net) = load() else { return };
+    let Some(testdata) = support::require_testdata() else {
+        return;
+    };
+    let text =
+        std::fs::read_to_string(support::crate_dir().join("tests/fixtures/mmod_reference.json"))
+            .unwrap();
+    let reference: Reference = serde_json::from_str(&text).unwrap();
+    let mut faces = 0;
+    for image in &reference.images {
+        let bytes = std::fs::read(testdata.join(&image.path)).unwrap();
+        let img = riv_face_engine::image::decode(&bytes, &Default::default()).unwrap();
+        assert_eq!(
+            support::sha256_hex(img.pixels()),
+            image.pixels_sha256,
+            "{}: decoded pixels differ from the ones the reference was made on",
+            image.path
+        );
+        let ours = net.detect(&img, 0.0).unwrap();
+        assert_eq!(
+            ours.len(),
+            image.detections.len(),
+            "{}: {ours:?}",
+            image.path
+        );
+        for (o, d) in ours.iter().zip(&image.detections) {
+            let r = o.rect;
+            assert_eq!([r.left, r.top, r.right, r.bottom], d.rect, "{}", image.path);
+            assert!(
+                (o.score - d.score).abs() < 1e-4,
+                "{}: score {} vs {}",
+                image.path,
+                o.score,
+                d.score
+            );
+        }
+        faces += ours.len();
+    }
+    assert!(faces >= 10, "only {faces} faces in the reference");
 }
