@@ -29,6 +29,8 @@ pub mod scan;
 pub mod sort;
 pub mod svd;
 
+use std::sync::{Arc, Mutex};
+
 use rayon::prelude::*;
 
 use crate::dlib::compress::serialized_detector_from_header;
@@ -46,10 +48,10 @@ use scan::WindowMapper;
 /// Name used in model errors.
 const MODEL_NAME: &str = "frontal_face_detector";
 
-/// Largest image, in pixels, the detector upsamples to. Each upsampling
-/// step quadruples the work; steps that would pass this are skipped rather
-/// than exhausting memory.
-pub const MAX_UPSAMPLED_PIXELS: u64 = 64 << 20;
+/// Largest image, in pixels, the detector upsamples to (the decoder's
+/// default limit). Each upsampling step quadruples the work and memory;
+/// steps that would pass this are skipped rather than exhausting memory.
+pub const MAX_UPSAMPLED_PIXELS: u64 = 36_000_000;
 
 /// A face found by the detector.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -167,44 +169,46 @@ impl HogDetector {
     /// `object_detector::operator()(img, dets, adjust_threshold)`.
     fn detect_unscaled<I: HogImage>(&self, image: &I, adjust_threshold: f64) -> Vec<Detection> {
         let levels = scan::num_levels(&self.config, &self.pyramid, image.width(), image.height());
-        let mut images = Vec::with_capacity(levels.saturating_sub(1));
-        for _ in 1..levels {
-            let next = match images.last() {
-                None => image.pyramid_down(&self.pyramid),
-                Some(previous) => I::pyramid_down(previous, &self.pyramid),
-            };
-            images.push(next);
-        }
-        let (fw, fh) = self.config.filter_size();
-        let cell = self.config.cell_size as usize;
-        let mapper = WindowMapper::new(&self.config);
-
         // Per level, per sub-detector: the windows over the threshold, in
         // dlib's raster order.
-        let per_level: Vec<Vec<Vec<Candidate>>> = (0..levels)
-            .into_par_iter()
-            .map(|level| {
-                let pixels = if level == 0 {
-                    image.pixels()
-                } else {
-                    images[level - 1].pixels()
-                };
-                let planes = fhog::extract(&pixels, cell, fh, fw);
-                self.banks
-                    .par_iter()
-                    .enumerate()
-                    .map(|(index, bank)| {
-                        self.scan_level(&planes, bank, index, level, &mapper, adjust_threshold)
-                    })
-                    .collect()
-            })
+        let per_level: Vec<Mutex<Vec<Vec<Candidate>>>> =
+            (0..levels).map(|_| Mutex::new(Vec::new())).collect();
+        // Each level is scanned as soon as its image exists, while this
+        // thread shrinks it into the next one, so the downsampling chain
+        // overlaps the scanning and only queued levels stay in memory.
+        rayon::scope(|scope| {
+            let mut current: Option<Arc<I>> = None;
+            for (level, slot) in per_level.iter().enumerate() {
+                let this = current.clone();
+                scope.spawn(move |_| {
+                    let found = match &this {
+                        None => self.scan_image(image, level, adjust_threshold),
+                        Some(img) => self.scan_image(img.as_ref(), level, adjust_threshold),
+                    };
+                    if let Ok(mut slot) = slot.lock() {
+                        *slot = found;
+                    }
+                });
+                if level + 1 < levels {
+                    let next = match &current {
+                        None => image.pyramid_down(&self.pyramid),
+                        Some(img) => img.pyramid_down(&self.pyramid),
+                    };
+                    current = Some(Arc::new(next));
+                }
+            }
+        });
+        let per_level: Vec<Vec<Vec<Candidate>>> = per_level
+            .into_iter()
+            .map(|slot| slot.into_inner().unwrap_or_default())
             .collect();
 
         let mut pooled = Vec::new();
         for index in 0..self.banks.len() {
             let mut found: Vec<Candidate> = per_level
                 .iter()
-                .flat_map(|level| level[index].iter().copied())
+                .filter_map(|level| level.get(index))
+                .flat_map(|windows| windows.iter().copied())
                 .collect();
             nms::sort_descending(&mut found);
             pooled.extend(found);
@@ -215,6 +219,25 @@ impl HogDetector {
                 rect: c.rect,
                 score: c.score,
                 detector_index: c.detector_index,
+            })
+            .collect()
+    }
+
+    /// fHOG of one pyramid level and every sub-detector's windows on it.
+    fn scan_image<I: HogImage>(
+        &self,
+        image: &I,
+        level: usize,
+        adjust_threshold: f64,
+    ) -> Vec<Vec<Candidate>> {
+        let (fw, fh) = self.config.filter_size();
+        let planes = fhog::extract(&image.pixels(), self.config.cell_size as usize, fh, fw);
+        let mapper = WindowMapper::new(&self.config);
+        self.banks
+            .par_iter()
+            .enumerate()
+            .map(|(index, bank)| {
+                self.scan_level(&planes, bank, index, level, &mapper, adjust_threshold)
             })
             .collect()
     }
@@ -254,7 +277,7 @@ impl HogDetector {
 
 /// Images the detector runs on: grey, or RGB (where, as in dlib, each
 /// pixel's gradient is taken from its strongest colour channel).
-pub trait HogImage: Sync + Sized + sealed::Sealed {
+pub trait HogImage: Send + Sync + Sized + sealed::Sealed {
     fn width(&self) -> u32;
     fn height(&self) -> u32;
     #[doc(hidden)]
