@@ -168,6 +168,42 @@ fn convolution_matches_the_definition() {
             stride: (2, 2),
             pad: (0, 0),
         },
+        // One filter, stride 1: computed directly rather than by im2col.
+        ConCase {
+            n: 2,
+            k: 3,
+            nr: 12,
+            nc: 10,
+            filters: 1,
+            fr: 9,
+            fc: 9,
+            stride: (1, 1),
+            pad: (4, 4),
+        },
+        ConCase {
+            n: 1,
+            k: 2,
+            nr: 6,
+            nc: 9,
+            filters: 1,
+            fr: 3,
+            fc: 5,
+            stride: (1, 1),
+            pad: (0, 2),
+        },
+        // Large enough to be computed in bands of output rows (sequentially
+        // or in parallel).
+        ConCase {
+            n: 2,
+            k: 3,
+            nr: 150,
+            nc: 150,
+            filters: 4,
+            fr: 7,
+            fc: 7,
+            stride: (2, 2),
+            pad: (0, 0),
+        },
         // Filter as large as the input: a single output.
         ConCase {
             n: 1,

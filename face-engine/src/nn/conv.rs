@@ -150,6 +150,11 @@ impl Conv {
         let f = self.num_filters;
         out.reshape_for_output(Shape::new(s.n, f, ho, wo));
         let parallel = threads.0 > 1;
+        if f == 1 && self.stride_y == 1 && self.stride_x == 1 {
+            self.forward_single_filter(input, out, ho, wo);
+            self.finish(out, total, epilogue, false);
+            return Ok(());
+        }
         let wrong_size = || bad("convolution buffers of the wrong size".into());
         let chunk_rows = (COL_BUDGET / (4 * k * wo).max(1)).max(1);
         if chunk_rows >= rows_total {
@@ -171,6 +176,9 @@ impl Conv {
             ) {
                 return Err(wrong_size());
             }
+        } else if parallel {
+            self.forward_bands_parallel(input, out, ho, wo, chunk_rows)
+                .ok_or_else(wrong_size)?;
         } else {
             // Large layers go a band of output rows at a time, so the im2col
             // matrix is still in cache when the product reads it. Each band's
@@ -209,6 +217,98 @@ impl Conv {
         }
         self.finish(out, total, epilogue, parallel);
         Ok(())
+    }
+
+    /// The banded product with the bands shared among the rayon pool, each
+    /// band single-threaded from im2col to product, then copied into place
+    /// one output channel per task. Splitting by band keeps every core on
+    /// its own cache-sized pieces instead of synchronising on each band.
+    fn forward_bands_parallel(
+        &self,
+        input: &Tensor,
+        out: &mut Tensor,
+        ho: usize,
+        wo: usize,
+        chunk_rows: usize,
+    ) -> Option<()> {
+        let rows_total = input.shape().n * ho;
+        let total = rows_total * wo;
+        let (k, f) = (self.channels * self.nr * self.nc, self.num_filters);
+        let bands: Vec<(usize, usize)> = (0..rows_total)
+            .step_by(chunk_rows)
+            .map(|r0| (r0, (r0 + chunk_rows).min(rows_total)))
+            .collect();
+        let products = bands
+            .par_iter()
+            .map_init(Vec::new, |col: &mut Vec<f32>, &(r0, r1)| {
+                let m = (r1 - r0) * wo;
+                col.resize(k * m, 0.0);
+                self.im2col(input, ho, wo, r0..r1, col, false);
+                let mut product = vec![0.0; f * m];
+                matmul(
+                    f,
+                    m,
+                    k,
+                    &self.weights,
+                    k,
+                    col,
+                    m,
+                    &mut product,
+                    m,
+                    false,
+                    Threads(1),
+                )
+                .then_some(product)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        out.data_mut()
+            .par_chunks_exact_mut(total.max(1))
+            .enumerate()
+            .for_each(|(row, dst)| {
+                for (&(r0, r1), product) in bands.iter().zip(&products) {
+                    let m = (r1 - r0) * wo;
+                    dst[r0 * wo..r1 * wo].copy_from_slice(&product[row * m..(row + 1) * m]);
+                }
+            });
+        Some(())
+    }
+
+    /// A stride-1 convolution with a single filter (the detector's score
+    /// layer), computed directly: for each filter tap, the shifted input
+    /// rows scaled by the weight are added to the output rows. With one
+    /// output channel im2col would copy the input `nr·nc` times for a
+    /// product that is only a matrix-vector one.
+    fn forward_single_filter(&self, input: &Tensor, out: &mut Tensor, ho: usize, wo: usize) {
+        let s = input.shape();
+        let (py, px) = (self.padding_y, self.padding_x);
+        out.data_mut().fill(0.0);
+        for b in 0..s.n {
+            let dst = out.plane_mut(0, b);
+            for c in 0..s.k {
+                let src = input.plane(c, b);
+                for dy in 0..self.nr {
+                    // Output rows whose input row exists.
+                    let oy0 = py.saturating_sub(dy).min(ho);
+                    let oy1 = (s.nr + py).saturating_sub(dy).min(ho).max(oy0);
+                    for dx in 0..self.nc {
+                        let w = self.weights[(c * self.nr + dy) * self.nc + dx];
+                        let ox0 = px.saturating_sub(dx).min(wo);
+                        let ox1 = (s.nc + px).saturating_sub(dx).min(wo).max(ox0);
+                        if ox0 == ox1 {
+                            continue;
+                        }
+                        for oy in oy0..oy1 {
+                            let iy = oy + dy - py;
+                            let from = iy * s.nc + ox0 + dx - px;
+                            let row = &mut dst[oy * wo + ox0..oy * wo + ox1];
+                            for (o, v) in row.iter_mut().zip(&src[from..from + (ox1 - ox0)]) {
+                                *o += w * v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Fills `col` (`(channels·nr·nc) × (rows·wo)`, row-major) for the
@@ -270,6 +370,8 @@ impl Conv {
             &mut heap
         };
         let inside = px.min(reach)..(px + s.nc).min(reach);
+        let phase_len = reach.div_ceil(sx);
+        let mut phases = vec![0.0f32; if sx > 1 { sx * phase_len } else { 0 }];
         for (i, r) in rows.enumerate() {
             let (b, oy) = (r / ho, r % ho);
             let iy = (oy * sy + dy).wrapping_sub(py);
@@ -285,11 +387,23 @@ impl Conv {
                 padded[inside.end..].fill(0.0);
                 src = padded;
             }
-            for (dx, at) in segs.enumerate() {
-                let seg = &mut block[at..at + wo];
-                for (d, v) in seg.iter_mut().zip(src[dx..].iter().step_by(sx)) {
+            if sx == 1 {
+                for (dx, at) in segs.enumerate() {
+                    block[at..at + wo].copy_from_slice(&src[dx..dx + wo]);
+                }
+                continue;
+            }
+            // Split the row by column phase once (every sx-th value into
+            // its own run), so each tap is a contiguous copy rather than a
+            // strided gather repeated for every filter column.
+            for (p, run) in phases.chunks_exact_mut(phase_len).enumerate() {
+                for (d, v) in run.iter_mut().zip(src[p..reach].iter().step_by(sx)) {
                     *d = *v;
                 }
+            }
+            for (dx, at) in segs.enumerate() {
+                let start = (dx % sx) * phase_len + dx / sx;
+                block[at..at + wo].copy_from_slice(&phases[start..start + wo]);
             }
         }
     }
