@@ -1,6 +1,7 @@
 //! Speed of the 128-d descriptor network: one chip at a time (latency), a
 //! batch of chips (throughput of one caller), and several callers at once
-//! (throughput of a server answering concurrent requests).
+//! (throughput of a server answering concurrent requests); and of the MMOD
+//! CNN detector on a 640×480 frame.
 //!
 //! Run with `cargo bench -p riv-face-engine --bench descriptor`. The model
 //! is read from `RIV_MODEL_DIR` (default `~/.cache/riv/models`); without it
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use riv_face_engine::image::RgbImage;
-use riv_face_engine::nn::{CHIP_SIZE, DESCRIPTOR_MODEL_NAME, DescriptorNet};
+use riv_face_engine::nn::{CHIP_SIZE, DESCRIPTOR_MODEL_NAME, DescriptorNet, MmodNet};
 
 fn model_path() -> Option<PathBuf> {
     let dir = std::env::var_os("RIV_MODEL_DIR")
@@ -79,6 +80,33 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
+    g.finish();
+
+    // The MMOD CNN detector on a VGA frame (its cost depends on the size,
+    // not on the content).
+    let mmod = path.with_file_name("mmod_human_face_detector.dat");
+    let Ok(bytes) = std::fs::read(&mmod) else {
+        eprintln!("mmod bench skipped: {} not found", mmod.display());
+        return;
+    };
+    let (Ok(det), Ok(det1)) = (
+        MmodNet::from_dat_bytes(&bytes),
+        MmodNet::from_dat_bytes(&bytes),
+    ) else {
+        eprintln!("mmod bench skipped: cannot load the model");
+        return;
+    };
+    let (det, det1) = (det.with_threads(cores), det1.with_threads(1));
+    let mut vga = RgbImage::new(640, 480);
+    for (i, p) in vga.pixels_mut().iter_mut().enumerate() {
+        *p = (i * 13 % 251) as u8;
+    }
+    let mut g = c.benchmark_group("mmod");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.bench_function(format!("640x480/{cores}_threads"), |b| {
+        b.iter(|| det.detect(&vga, 0.0))
+    });
+    g.bench_function("640x480/1_thread", |b| b.iter(|| det1.detect(&vga, 0.0)));
     g.finish();
 }
 

@@ -140,12 +140,15 @@ impl MmodNet {
             hidden,
             scorer,
             options,
-            threads: Threads(rayon::current_num_threads()),
+            threads: Threads(1),
             workspaces: Mutex::new(Vec::new()),
         })
     }
 
-    /// Threads one forward pass may use (default: the rayon pool's size).
+    /// Threads one forward pass may use. The default is 1, as for the
+    /// descriptor network: a 640×480 frame took the same ~143 ms on one
+    /// thread and on two of a 2-core machine, and concurrent callers then
+    /// each keep a core.
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = Threads(threads.max(1));
         self
