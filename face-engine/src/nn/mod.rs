@@ -13,6 +13,7 @@ mod arch;
 pub mod conv;
 pub mod descriptor;
 mod gemm;
+mod im2col;
 pub mod layers;
 pub mod mmod;
 pub mod resize;
