@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 use riv_face_engine::{EngineError, FaceEngine};
 use serde::Serialize;
 
-use crate::faces::{Pair, describe_all, read_pairs};
+use crate::faces::{Pair, Pick, describe_all, read_pairs};
 
 /// Similarity cut-offs reported.
 const CUT_OFFS: [f64; 4] = [80.0, 90.0, 95.0, 99.0];
@@ -56,6 +56,7 @@ struct Scored {
 pub fn evaluate(
     engine: &FaceEngine,
     files: &[PathBuf],
+    pick: Pick,
     markdown: bool,
     out: &mut impl Write,
 ) -> Result<()> {
@@ -63,7 +64,7 @@ pub fn evaluate(
     for file in files {
         pairs.extend(read_pairs(file)?);
     }
-    let descriptors = describe_all(engine, &pairs);
+    let descriptors = describe_all(engine, &pairs, pick);
     let mut scored = Vec::with_capacity(pairs.len());
     for pair in &pairs {
         let same = match pair.extra.first().map(String::as_str) {

@@ -65,14 +65,35 @@ pub fn detect(engine: &FaceEngine, path: &Path, out: &mut impl Write) -> Result<
     Ok(ok)
 }
 
-/// The descriptor of a photo's largest face, or why there is none.
-fn largest_descriptor(engine: &FaceEngine, path: &Path) -> Result<Descriptor, EngineError> {
-    let (_, faces) = analyze_file(engine, path)?;
-    faces
-        .into_iter()
-        .next()
-        .map(|f| f.descriptor)
-        .ok_or(EngineError::NoFace)
+/// Which face of a photo with several is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pick {
+    /// The largest face (what Rekognition's CompareFaces uses for its source).
+    Largest,
+    /// The face whose centre is nearest the photo's centre (LFW's convention:
+    /// the labelled person is the one in the middle).
+    Central,
+}
+
+/// The descriptor of the chosen face of a photo, or why there is none.
+fn pick_descriptor(
+    engine: &FaceEngine,
+    path: &Path,
+    pick: Pick,
+) -> Result<Descriptor, EngineError> {
+    let (image, faces) = analyze_file(engine, path)?;
+    let centre = riv_face_engine::Point::new(
+        image["width"].as_f64().unwrap_or(0.0) / 2.0,
+        image["height"].as_f64().unwrap_or(0.0) / 2.0,
+    );
+    let chosen = match pick {
+        Pick::Largest => faces.into_iter().next(),
+        Pick::Central => faces.into_iter().min_by(|a, b| {
+            let d = |f: &AnalyzedFace| f.detail.bounding_box.dcenter().distance(&centre);
+            d(a).total_cmp(&d(b))
+        }),
+    };
+    chosen.map(|f| f.descriptor).ok_or(EngineError::NoFace)
 }
 
 fn comparison_json(
@@ -107,9 +128,15 @@ fn round(v: f64, digits: i32) -> f64 {
 }
 
 /// `riv faces compare A B`.
-pub fn compare_two(engine: &FaceEngine, a: &Path, b: &Path, out: &mut impl Write) -> Result<bool> {
-    let da = largest_descriptor(engine, a);
-    let db = largest_descriptor(engine, b);
+pub fn compare_two(
+    engine: &FaceEngine,
+    a: &Path,
+    b: &Path,
+    pick: Pick,
+    out: &mut impl Write,
+) -> Result<bool> {
+    let da = pick_descriptor(engine, a, pick);
+    let db = pick_descriptor(engine, b, pick);
     let value = comparison_json(engine, a, b, &da, &db);
     serde_json::to_writer_pretty(&mut *out, &value)?;
     writeln!(out)?;
@@ -161,20 +188,26 @@ pub fn read_pairs(file: &Path) -> Result<Vec<Pair>> {
 pub fn describe_all(
     engine: &FaceEngine,
     pairs: &[Pair],
+    pick: Pick,
 ) -> HashMap<PathBuf, Result<Descriptor, EngineError>> {
     let mut paths: Vec<&PathBuf> = pairs.iter().flat_map(|p| [&p.a, &p.b]).collect();
     paths.sort();
     paths.dedup();
     paths
         .into_par_iter()
-        .map(|p| (p.clone(), largest_descriptor(engine, p)))
+        .map(|p| (p.clone(), pick_descriptor(engine, p, pick)))
         .collect()
 }
 
 /// `riv faces compare --pairs FILE`: one JSON object per line.
-pub fn compare_pairs(engine: &FaceEngine, file: &Path, out: &mut impl Write) -> Result<()> {
+pub fn compare_pairs(
+    engine: &FaceEngine,
+    file: &Path,
+    pick: Pick,
+    out: &mut impl Write,
+) -> Result<()> {
     let pairs = read_pairs(file)?;
-    let descriptors = describe_all(engine, &pairs);
+    let descriptors = describe_all(engine, &pairs, pick);
     let missing = Err(EngineError::NoFace);
     for pair in &pairs {
         let da = descriptors.get(&pair.a).unwrap_or(&missing);

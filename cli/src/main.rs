@@ -82,6 +82,9 @@ enum FacesCommand {
         /// Tab-separated file of photo pairs (extra columns ignored); prints one JSON line per pair.
         #[arg(long, conflicts_with = "a")]
         pairs: Option<PathBuf>,
+        /// Which face of a photo with several to compare.
+        #[arg(long, value_enum, default_value_t = faces::Pick::Largest)]
+        pick: faces::Pick,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -92,6 +95,9 @@ enum FacesCommand {
         /// Print a Markdown table instead of JSON.
         #[arg(long)]
         markdown: bool,
+        /// Which face of a photo with several to compare.
+        #[arg(long, value_enum, default_value_t = faces::Pick::Largest)]
+        pick: faces::Pick,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -173,13 +179,14 @@ fn main() -> Result<()> {
                     a,
                     b,
                     pairs,
+                    pick,
                     engine,
                 } => {
                     let engine = engine.load()?;
                     match (a, b, pairs) {
-                        (_, _, Some(file)) => faces::compare_pairs(&engine, &file, &mut out)?,
+                        (_, _, Some(file)) => faces::compare_pairs(&engine, &file, pick, &mut out)?,
                         (Some(a), Some(b), None) => {
-                            if !faces::compare_two(&engine, &a, &b, &mut out)? {
+                            if !faces::compare_two(&engine, &a, &b, pick, &mut out)? {
                                 std::process::exit(2);
                             }
                         }
@@ -189,9 +196,10 @@ fn main() -> Result<()> {
                 FacesCommand::Evaluate {
                     pairs,
                     markdown,
+                    pick,
                     engine,
                 } => {
-                    evaluate::evaluate(&engine.load()?, &pairs, markdown, &mut out)?;
+                    evaluate::evaluate(&engine.load()?, &pairs, pick, markdown, &mut out)?;
                 }
             }
         }

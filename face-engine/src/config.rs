@@ -39,6 +39,10 @@ pub struct DetectionConfig {
     /// Added to the detector's threshold: negative finds more faces (and more
     /// false ones), positive fewer.
     pub adjust_threshold: f64,
+    /// When nothing is found (in any orientation), look once more, upright,
+    /// with this relaxed `adjust_threshold`; faces found this way carry
+    /// their low confidence. `null` turns the retry off.
+    pub fallback_threshold: Option<f64>,
     /// When no face is found upright, also look in the image turned by 90°,
     /// 270° and 180° (phone frames saved sideways without EXIF orientation).
     pub try_rotations: bool,
@@ -52,6 +56,7 @@ impl Default for DetectionConfig {
             // Rekognition.
             max_detect_pixels: 8_294_400,
             adjust_threshold: 0.0,
+            fallback_threshold: Some(-0.5),
             try_rotations: true,
         }
     }
@@ -89,6 +94,13 @@ impl EngineConfig {
             return invalid(format!(
                 "detection.adjust_threshold {} is outside -10..=10",
                 d.adjust_threshold
+            ));
+        }
+        if let Some(t) = d.fallback_threshold
+            && !(t.is_finite() && t < d.adjust_threshold && t >= -10.0)
+        {
+            return invalid(format!(
+                "detection.fallback_threshold {t} must lie between -10 and adjust_threshold"
             ));
         }
         if self.decode.max_bytes == 0 || self.decode.max_pixels == 0 {

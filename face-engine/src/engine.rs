@@ -134,9 +134,10 @@ impl FaceEngine {
         } else {
             &[0]
         };
+        let threshold = self.config.detection.adjust_threshold;
         for &turn in turns {
             let turned = image.rotate_quarters(turn);
-            let faces = self.detect_upright(&turned);
+            let faces = self.detect_upright(&turned, threshold);
             if !faces.is_empty() {
                 return (
                     Detection {
@@ -147,19 +148,18 @@ impl FaceEngine {
                 );
             }
         }
-        (
-            Detection {
-                rotation: 0,
-                faces: Vec::new(),
-            },
-            image.clone(),
-        )
+        let faces = match self.config.detection.fallback_threshold {
+            Some(relaxed) => self.detect_upright(image, relaxed),
+            None => Vec::new(),
+        };
+        (Detection { rotation: 0, faces }, image.clone())
     }
 
-    /// Finds and measures the faces in the image as it is, largest first.
-    pub fn detect_upright(&self, image: &RgbImage) -> Vec<FaceDetail> {
+    /// Finds and measures the faces in the image as it is, largest first,
+    /// at the given `adjust_threshold`.
+    pub fn detect_upright(&self, image: &RgbImage, adjust_threshold: f64) -> Vec<FaceDetail> {
         let mut faces: Vec<FaceDetail> = self
-            .find_boxes(image)
+            .find_boxes(image, adjust_threshold)
             .into_iter()
             .map(|(rect, score, index)| self.measure(image, rect, score, index))
             .collect();
@@ -262,9 +262,8 @@ impl FaceEngine {
 
     /// Runs the HOG detector at the scale the configuration asks for and
     /// returns boxes in `image`'s coordinates.
-    fn find_boxes(&self, image: &RgbImage) -> Vec<(Rect, f64, usize)> {
+    fn find_boxes(&self, image: &RgbImage, threshold: f64) -> Vec<(Rect, f64, usize)> {
         let plan = ScalePlan::new(&self.config.detection, image.width(), image.height());
-        let threshold = self.config.detection.adjust_threshold;
         if plan.halvings == 0 {
             return self
                 .detector
