@@ -143,25 +143,39 @@ fn apply_separable(
         first_row,
         last_row,
     } = span;
-    // Output column c reads input columns c - first_col onwards.
+    // The row pass of plane row k goes to ring slots k % n and k % n + n
+    // (n = column taps), so the n rows an output row needs are always the
+    // contiguous slots s..s + n: the column pass reads them at a fixed
+    // stride while the ring stays small enough for the L1 cache.
+    let n = col_taps.len();
     let window = BLOCK + row_taps.len() - 1;
-    for (input, dst) in plane
-        .chunks_exact(cols)
-        .zip(scratch.chunks_exact_mut(cols))
-        .take(rows)
-    {
-        for (k, block) in dst[first_col..simd_end].chunks_exact_mut(BLOCK).enumerate() {
-            let win = &input[k * BLOCK..k * BLOCK + window];
-            block.copy_from_slice(&block_simd_order(win, 1, row_wide));
+    let height = (n - 1) * cols;
+    for (k, input) in plane.chunks_exact(cols).take(rows).enumerate() {
+        let slot = k % n;
+        {
+            let dst = &mut scratch[slot * cols..(slot + 1) * cols];
+            for (b, block) in dst[first_col..simd_end].chunks_exact_mut(BLOCK).enumerate() {
+                let win = &input[b * BLOCK..b * BLOCK + window];
+                block.copy_from_slice(&block_simd_order(win, 1, row_wide));
+            }
+            for c in simd_end..last_col {
+                dst[c] = pixel_scalar_order(&input[c - first_col..], 1, row_taps);
+            }
         }
-        for c in simd_end..last_col {
-            dst[c] = pixel_scalar_order(&input[c - first_col..], 1, row_taps);
+        let (first, second) = scratch.split_at_mut(n * cols);
+        second[slot * cols + first_col..slot * cols + last_col]
+            .copy_from_slice(&first[slot * cols + first_col..slot * cols + last_col]);
+
+        // Output row r reads plane rows r - first_row ..= k once k is the
+        // last of them.
+        let Some(top_row) = (k + 1).checked_sub(n) else {
+            continue;
+        };
+        let r = top_row + first_row;
+        if r >= last_row {
+            continue;
         }
-    }
-    // Output row r reads scratch rows r - first_row onwards.
-    let height = (col_taps.len() - 1) * cols;
-    for r in first_row..last_row {
-        let top = (r - first_row) * cols;
+        let top = (top_row % n) * cols;
         let dst = &mut out[r * cols..(r + 1) * cols];
         for c in (first_col..simd_end).step_by(BLOCK) {
             let win = &scratch[top + c..top + c + height + BLOCK];
@@ -199,7 +213,7 @@ pub fn score_separable(planes: &FhogPlanes, bank: &FilterBank) -> ScoreMap {
         last_row,
     };
     let mut out = vec![0.0f32; rows * cols];
-    let mut scratch = vec![0.0f32; rows * cols];
+    let mut scratch = vec![0.0f32; 2 * bank.height * cols];
     let mut row_wide: Vec<[f32; BLOCK]> = Vec::new();
     let mut col_wide: Vec<[f32; BLOCK]> = Vec::new();
     for filter in &bank.separable {
