@@ -7,6 +7,8 @@
 //! is read from `RIV_MODEL_DIR` (default `~/.cache/riv/models`); without it
 //! the bench says so and measures nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use std::path::PathBuf;
 use std::time::Duration;
 

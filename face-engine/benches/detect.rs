@@ -11,6 +11,8 @@
 //! of the shared test photos (`RIV_TESTDATA`, default `../shared/testdata`)
 //! resized, else a generated image of the same size.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;

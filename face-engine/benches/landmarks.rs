@@ -7,6 +7,8 @@
 //! shared test photos are present (`RIV_TESTDATA`, default
 //! `../shared/testdata`), else a generated image of the same size.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;

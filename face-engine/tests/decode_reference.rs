@@ -10,6 +10,8 @@
 //! `decoded_pixels_match_the_fixtures` guards that contract: if a dependency
 //! update changes riv's decoded pixels, the fixtures must be regenerated.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod support;
 
 use std::io::Write as _;

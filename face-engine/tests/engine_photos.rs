@@ -5,6 +5,8 @@
 //! Public photos (fetched by `tools/public-photos/fetch.py`) work on a fresh
 //! clone; the shared test data adds the harder cases.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod support;
 
 use std::sync::OnceLock;

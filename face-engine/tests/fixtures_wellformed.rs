@@ -3,6 +3,8 @@
 //! Needs no photos, no models and no Python: it only reads
 //! `tests/fixtures/dlib/*.json` (made by `tools/dlib-reference/make_fixtures.py`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod support;
 
 use std::collections::BTreeSet;

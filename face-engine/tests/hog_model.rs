@@ -1,5 +1,7 @@
 //! The HOG detector's weights, decoded from dlib's own source.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod hog_support;
 mod support;
 

@@ -11,6 +11,8 @@
 //! `tests/fixtures/dlib/descriptors.json` adds dlib's detection count and
 //! largest box at upsample 1 for every lfw-dev-mini photo.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod hog_support;
 mod support;
 

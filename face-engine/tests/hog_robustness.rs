@@ -2,6 +2,8 @@
 //! one pixel wide or high, flat, noisy, large, upsampled many times, with
 //! extreme threshold adjustments.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod hog_support;
 mod support;
 
