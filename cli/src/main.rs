@@ -5,6 +5,7 @@
 //! what the command needs and hands it down. Nothing below reads the
 //! environment.
 
+mod bench;
 mod evaluate;
 mod faces;
 mod models_fetch;
@@ -34,6 +35,19 @@ enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
+    /// Time the face engine, next to dlib on the same pixels with --dlib-python.
+    Bench {
+        /// Photos to time (not with --dlib-python, which times its own inputs).
+        images: Vec<PathBuf>,
+        /// Python with dlib installed (tools/dlib-reference/setup.sh prints one).
+        #[arg(long)]
+        dlib_python: Option<String>,
+        /// Timed runs per figure (the median is reported).
+        #[arg(long, default_value_t = 10)]
+        repeat: usize,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
     /// Try the face engine: detect, compare, evaluate.
     Faces {
         #[command(subcommand)]
@@ -58,11 +72,15 @@ struct EngineArgs {
 
 impl EngineArgs {
     fn load(&self) -> Result<FaceEngine> {
+        Ok(FaceEngine::load(self.config())?)
+    }
+
+    fn config(&self) -> EngineConfig {
         let mut config = EngineConfig::with_model_dir(&self.dir.model_dir);
         config.detection.min_face_px = self.min_face;
         config.detection.try_rotations = !self.no_rotate;
         config.mirror_average = self.mirror;
-        Ok(FaceEngine::load(config)?)
+        config
     }
 }
 
@@ -167,6 +185,20 @@ fn main() -> Result<()> {
                 print_json(&serde_json::json!({ "model_dir": dir.path(), "models": listing }))?;
             }
         },
+        Command::Bench {
+            images,
+            dlib_python,
+            repeat,
+            engine,
+        } => {
+            let args = bench::BenchArgs {
+                images,
+                dlib_python,
+                repeat,
+                config: engine.config(),
+            };
+            bench::run(args, &mut std::io::stdout().lock())?;
+        }
         Command::Faces { command } => {
             let mut out = std::io::stdout().lock();
             match command {

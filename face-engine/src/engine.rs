@@ -12,7 +12,7 @@ use crate::chip::{ChipDetails, extract_image_chip, get_face_chip_details};
 use crate::config::{DetectionConfig, EngineConfig};
 use crate::error::{EngineError, ModelError};
 use crate::geometry::{Point, Rect};
-use crate::hog::HogDetector;
+use crate::hog::{Detection as HogDetection, HogDetector};
 use crate::image::{DecodeLimits, RgbImage, decode};
 use crate::measure::{EyesOccluded, FaceRegion, Pose, brightness, eyes_occluded, pose, sharpness};
 use crate::models::{Model, ModelDir};
@@ -159,9 +159,9 @@ impl FaceEngine {
     /// at the given `adjust_threshold`.
     pub fn detect_upright(&self, image: &RgbImage, adjust_threshold: f64) -> Vec<FaceDetail> {
         let mut faces: Vec<FaceDetail> = self
-            .find_boxes(image, adjust_threshold)
+            .detect_boxes(image, adjust_threshold)
             .into_iter()
-            .map(|(rect, score, index)| self.measure(image, rect, score, index))
+            .map(|d| self.measure(image, d.rect, d.score, d.detector_index))
             .collect();
         faces.sort_by_key(|f| std::cmp::Reverse(f.bounding_box.area()));
         faces
@@ -260,32 +260,25 @@ impl FaceEngine {
         &self.config.similarity
     }
 
-    /// Runs the HOG detector at the scale the configuration asks for and
-    /// returns boxes in `image`'s coordinates.
-    fn find_boxes(&self, image: &RgbImage, threshold: f64) -> Vec<(Rect, f64, usize)> {
+    /// The detector's boxes alone (no landmarks or measures), at the scale
+    /// the configuration asks for, in `image`'s coordinates, with
+    /// `adjust_threshold` added to the detector's threshold.
+    pub fn detect_boxes(&self, image: &RgbImage, adjust_threshold: f64) -> Vec<HogDetection> {
         let plan = ScalePlan::new(&self.config.detection, image.width(), image.height());
         if plan.halvings == 0 {
-            return self
-                .detector
-                .detect(image, plan.upsample, threshold)
-                .into_iter()
-                .map(|d| (d.rect, d.score, d.detector_index))
-                .collect();
+            return self.detector.detect(image, plan.upsample, adjust_threshold);
         }
         let mut small = PyramidDown::HALF.down_rgb(image);
         for _ in 1..plan.halvings {
             small = PyramidDown::HALF.down_rgb(&small);
         }
-        self.detector
-            .detect(&small, 0, threshold)
-            .into_iter()
-            .map(|d| {
-                let rect = PyramidDown::HALF
-                    .rect_up(DRect::from(d.rect), plan.halvings)
-                    .round();
-                (rect, d.score, d.detector_index)
-            })
-            .collect()
+        let mut found = self.detector.detect(&small, 0, adjust_threshold);
+        for d in &mut found {
+            d.rect = PyramidDown::HALF
+                .rect_up(DRect::from(d.rect), plan.halvings)
+                .round();
+        }
+        found
     }
 
     fn measure(&self, image: &RgbImage, rect: Rect, score: f64, index: usize) -> FaceDetail {
