@@ -67,9 +67,12 @@ const BLOCK: usize = 8;
 /// as `a + (b + c)`.
 #[inline(always)]
 fn block_simd_order(input: &[f32], stride: usize, taps: &[[f32; BLOCK]]) -> [f32; BLOCK] {
-    let mut a = [0.0f32; BLOCK];
-    let mut b = [0.0f32; BLOCK];
-    let mut c = [0.0f32; BLOCK];
+    // dlib starts its sums at +0.0; starting at -0.0, the exact identity of
+    // addition, lets the compiler drop the first add. The two can differ
+    // only in the sign of a zero, which no later sum or comparison sees.
+    let mut a = [-0.0f32; BLOCK];
+    let mut b = [-0.0f32; BLOCK];
+    let mut c = [-0.0f32; BLOCK];
     let triples = taps.len() / 3;
     for k in 0..triples {
         let t = 3 * k;
@@ -99,7 +102,7 @@ fn block_simd_order(input: &[f32], stride: usize, taps: &[[f32; BLOCK]]) -> [f32
 /// single running sum over the taps in order.
 #[inline(always)]
 fn pixel_scalar_order(input: &[f32], stride: usize, taps: &[f32]) -> f32 {
-    let mut sum = 0.0f32;
+    let mut sum = -0.0f32;
     for (t, &f) in taps.iter().enumerate() {
         sum += input[t * stride] * f;
     }
