@@ -8,6 +8,8 @@
 //! SIMD loop or its one-pixel tail loop) is decided by the column, and the
 //! two round differently, so the column split is passed in.
 
+use std::sync::OnceLock;
+
 use super::fhog::Pixels;
 
 /// Unit vectors of the 9 unsigned orientations, in dlib's `float` values.
@@ -21,8 +23,9 @@ const DIR_Y: [f32; 9] = [
 /// Reusable row buffers, sized for one image width.
 #[derive(Debug, Default)]
 pub struct RowBuffers {
-    pub gx: Vec<f32>,
-    pub gy: Vec<f32>,
+    /// Gradient components, exact integers.
+    pub gx: Vec<i32>,
+    pub gy: Vec<i32>,
     pub len: Vec<f32>,
     pub bin: Vec<u32>,
     pub mag: Vec<f32>,
@@ -31,8 +34,8 @@ pub struct RowBuffers {
 impl RowBuffers {
     pub fn new(width: usize) -> Self {
         Self {
-            gx: vec![0.0; width],
-            gy: vec![0.0; width],
+            gx: vec![0; width],
+            gy: vec![0; width],
             len: vec![0.0; width],
             bin: vec![0; width],
             mag: vec![0.0; width],
@@ -112,8 +115,8 @@ pub fn row_gradients(
             let (above, row, below) = rows(data, *width, y, count);
             for i in 0..count {
                 let (dx, dy, l) = channel_gradient(above, row, below, i);
-                gx[i] = dx as f32;
-                gy[i] = dy as f32;
+                gx[i] = dx;
+                gy[i] = dy;
                 len[i] = l as f32;
             }
         }
@@ -130,8 +133,8 @@ pub fn row_gradients(
                 // that only if strictly longer than blue.
                 let first = if red.2 > green.2 { red } else { green };
                 let best = if first.2 > blue.2 { first } else { blue };
-                gx[i] = best.0 as f32;
-                gy[i] = best.1 as f32;
+                gx[i] = best.0;
+                gy[i] = best.1;
                 len[i] = best.2 as f32;
             }
             for i in simd_count..count {
@@ -145,46 +148,64 @@ pub fn row_gradients(
                 if blue.2 > best.2 {
                     best = blue;
                 }
-                gx[i] = best.0 as f32;
-                gy[i] = best.1 as f32;
+                gx[i] = best.0;
+                gy[i] = best.1;
                 len[i] = best.2 as f32;
             }
         }
     }
 }
 
-/// Orientation bins (0..18) and gradient lengths of the first `count`
-/// gradients in `buf`: the direction with the largest projection, signed
-/// (bins 9..18 for the opposite way).
-///
-/// dlib scans `dot_0, -dot_0, dot_1, -dot_1, ...` keeping strict
-/// improvements over 0, so the winner is the *first* candidate equal to the
-/// maximum `M = max |dot_o|`, and bin 0 when `M = 0`. Computing `M` first and
-/// then the first direction reaching it gives the same bins with fewer
-/// selects, which matters in this per-pixel loop.
+/// dlib's orientation rule: scan `dot_0, -dot_0, dot_1, -dot_1, ...`
+/// (projections on the 9 directions, in `float`) and keep strict
+/// improvements over 0, so ties go to the earlier bin and a zero gradient to
+/// bin 0. Bins 9..18 point the opposite way of 0..9.
+pub fn scan_bin(gx: f32, gy: f32) -> u8 {
+    let mut best = 0.0f32;
+    let mut best_bin = 0u8;
+    for o in 0..9 {
+        let dot = gx * DIR_X[o] + gy * DIR_Y[o];
+        if dot > best {
+            best = dot;
+            best_bin = o as u8;
+        } else if -dot > best {
+            best = -dot;
+            best_bin = o as u8 + 9;
+        }
+    }
+    best_bin
+}
+
+/// Gradient components of 8-bit images lie in -255..=255.
+const GRAD_SPAN: usize = 511;
+
+/// [`scan_bin`] of every gradient an 8-bit image can have, indexed by
+/// `(gx + 255) * 511 + (gy + 255)`: a 255 kB table built once replaces the
+/// nine projections and eighteen comparisons per pixel by one lookup, with
+/// identical bins.
+fn bin_table() -> &'static [u8] {
+    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let range = -255i32..=255;
+        range
+            .clone()
+            .flat_map(|gx| range.clone().map(move |gy| scan_bin(gx as f32, gy as f32)))
+            .collect()
+    })
+}
+
+/// Orientation bins (0..18, see [`scan_bin`]) and gradient lengths of the
+/// first `count` gradients in `buf`.
 pub fn orientations(count: usize, buf: &mut RowBuffers) {
+    let table = bin_table();
     let (gx, gy, len) = (&buf.gx[..count], &buf.gy[..count], &buf.len[..count]);
     let (bin, mag) = (&mut buf.bin[..count], &mut buf.mag[..count]);
     for i in 0..count {
-        let mut dots = [0.0f32; 9];
-        let mut best = 0.0f32;
-        for o in 0..9 {
-            let dot = gx[i] * DIR_X[o] + gy[i] * DIR_Y[o];
-            dots[o] = dot;
-            let size = dot.abs();
-            best = if size > best { size } else { best };
-        }
-        let mut best_bin = 0u32;
-        for o in (0..9).rev() {
-            let dot = dots[o];
-            let candidate = if dot > 0.0 { o as u32 } else { o as u32 + 9 };
-            best_bin = if dot.abs() == best && best > 0.0 {
-                candidate
-            } else {
-                best_bin
-            };
-        }
-        bin[i] = best_bin;
+        // In range for 8-bit images; anything else maps to bin 0.
+        let index = ((gx[i] + 255) as usize)
+            .wrapping_mul(GRAD_SPAN)
+            .wrapping_add((gy[i] + 255) as usize);
+        bin[i] = u32::from(table.get(index).copied().unwrap_or(0));
         mag[i] = len[i].sqrt();
     }
 }
@@ -297,40 +318,23 @@ mod tests {
     fn orientation_bins_follow_the_gradient_direction() {
         let mut buf = RowBuffers::new(6);
         let cases = [
-            (10.0, 0.0, 0),
-            (-10.0, 0.0, 9),
-            (0.0, 10.0, 4),
-            (0.0, -10.0, 13),
-            (0.0, 0.0, 0),
-            (-5.0, 5.0, 7),
+            (10, 0, 0),
+            (-10, 0, 9),
+            (0, 10, 4),
+            (0, -10, 13),
+            (0, 0, 0),
+            (-5, 5, 7),
         ];
         for (i, (x, y, _)) in cases.iter().enumerate() {
             buf.gx[i] = *x;
             buf.gy[i] = *y;
-            buf.len[i] = x * x + y * y;
+            buf.len[i] = (x * x + y * y) as f32;
         }
         orientations(6, &mut buf);
         for (i, (_, _, expected)) in cases.iter().enumerate() {
             assert_eq!(buf.bin[i], *expected, "case {i}");
         }
         assert_eq!(buf.mag[0], 10.0);
-    }
-
-    /// dlib's sequential scan, for comparison.
-    fn sequential_bin(gx: f32, gy: f32) -> u8 {
-        let mut best = 0.0f32;
-        let mut best_bin = 0u8;
-        for o in 0..9 {
-            let dot = gx * DIR_X[o] + gy * DIR_Y[o];
-            if dot > best {
-                best = dot;
-                best_bin = o as u8;
-            } else if -dot > best {
-                best = -dot;
-                best_bin = o as u8 + 9;
-            }
-        }
-        best_bin
     }
 
     #[test]
@@ -342,15 +346,15 @@ mod tests {
             .flat_map(|x| (-255i32..=255).map(move |y| (x, y)))
             .enumerate()
         {
-            buf.gx[i] = x as f32;
-            buf.gy[i] = y as f32;
+            buf.gx[i] = x;
+            buf.gy[i] = y;
             buf.len[i] = (x * x + y * y) as f32;
         }
         orientations(width, &mut buf);
         for i in 0..width {
             assert_eq!(
                 buf.bin[i],
-                u32::from(sequential_bin(buf.gx[i], buf.gy[i])),
+                u32::from(scan_bin(buf.gx[i] as f32, buf.gy[i] as f32)),
                 "({}, {})",
                 buf.gx[i],
                 buf.gy[i]
@@ -386,15 +390,11 @@ mod tests {
         });
         let mut buf = RowBuffers::new(3);
         row_gradients(&img, 1, 1, 2, &mut buf);
-        assert_eq!(
-            (buf.gx[0], buf.gy[0]),
-            (0.0, 5.0),
-            "SIMD path: later channel"
-        );
+        assert_eq!((buf.gx[0], buf.gy[0]), (0, 5), "SIMD path: later channel");
         row_gradients(&img, 1, 1, 0, &mut buf);
         assert_eq!(
             (buf.gx[0], buf.gy[0]),
-            (5.0, 0.0),
+            (5, 0),
             "scalar path: earlier channel"
         );
     }
