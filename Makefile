@@ -29,5 +29,7 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 
-bench: setup
+## Time the engine next to dlib on the same pixels (a throwaway dlib venv), then criterion.
+bench: setup photos
+	$(RIV) bench --dlib-python "$$(tools/dlib-reference/setup.sh)"
 	$(CARGO) bench --locked -p riv-face-engine
