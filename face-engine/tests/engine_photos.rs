@@ -274,3 +274,52 @@ fn group_photos_match_their_annotations() {
         "{exact}/{total} photos with every face found"
     );
 }
+
+#[test]
+fn id_document_portraits_are_found_and_card_backs_have_none() {
+    let Some(engine) = engine() else { return };
+    let Some(dir) = support::require_testdata_file("id-documents") else {
+        return;
+    };
+    let specimens = dir.join("mrz-specimens-arg0s1080");
+    let mut checked = 0;
+    for folder in ["id_cards", "passports", "resident_cards", "other"] {
+        let mut files: Vec<_> = std::fs::read_dir(specimens.join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "png" || e == "jpg"))
+            .collect();
+        files.sort();
+        for file in files {
+            let faces = engine.detect(&load(engine, &file)).0.faces;
+            let portrait = faces
+                .first()
+                .unwrap_or_else(|| panic!("{}: no portrait", file.display()));
+            assert!(
+                portrait.confidence >= 70.0,
+                "{}: {portrait:?}",
+                file.display()
+            );
+            assert!(
+                portrait.size.width >= 40,
+                "{}: {portrait:?}",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} specimens");
+    for back in [
+        "california_drivers_license_back.jpeg",
+        "canada_drivers_license_back.jpg",
+    ] {
+        let faces = engine
+            .detect(&load(engine, &dir.join("aamva-pdf417").join(back)))
+            .0
+            .faces;
+        assert!(
+            faces.iter().all(|f| f.confidence < 70.0),
+            "{back}: {faces:?}"
+        );
+    }
+}
