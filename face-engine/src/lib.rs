@@ -27,6 +27,8 @@
 //! - [`measure`]: pose, sharpness, brightness and eye occlusion.
 //! - [`models`]: the model files, their checksums and licences, and the
 //!   model directory they are read from.
+//! - [`svd`]: dlib's SVD, step for step (transforms and HOG filters depend
+//!   on its last bit).
 //! - [`geometry`]: rectangles and points with dlib's conventions.
 
 pub mod chip;
@@ -43,6 +45,7 @@ pub mod nn;
 pub mod pyramid;
 pub mod shape;
 pub mod similarity;
+pub mod svd;
 
 pub use config::{DetectionConfig, EngineConfig};
 pub use engine::{AnalyzedFace, Detection, FaceDetail, FaceEngine, LoadError, SearchHit};

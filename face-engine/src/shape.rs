@@ -18,7 +18,6 @@
 //! and the bottom of the nose.
 
 mod model;
-mod svd;
 pub mod transform;
 
 use crate::dlib::FormatError;

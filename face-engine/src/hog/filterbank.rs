@@ -10,7 +10,7 @@
 //! why the separable form, not the stored weights, defines dlib's output.
 
 use super::model::NUM_PLANES;
-use super::svd::{Mat, svd3};
+use crate::svd::{Mat, svd3};
 
 /// One rank-one part of a plane's filter.
 #[derive(Debug, Clone, PartialEq)]

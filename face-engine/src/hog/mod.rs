@@ -11,7 +11,7 @@
 //!
 //! Where the pieces live:
 //! - [`model`]: reading the serialised detector;
-//! - [`filterbank`] and [`svd`]: the separable filters dlib derives;
+//! - [`filterbank`]: the separable filters dlib derives (through [`crate::svd`]);
 //! - [`fhog`]: the features; [`saliency`]: filtering them into scores;
 //! - [`scan`]: pyramid levels and window boxes; [`nms`] and [`sort`]:
 //!   ordering and suppression.
@@ -27,7 +27,6 @@ pub mod nms;
 pub mod saliency;
 pub mod scan;
 pub mod sort;
-pub mod svd;
 
 use std::sync::{Arc, Mutex};
 

@@ -7,8 +7,8 @@
 //! are reproduced on purpose: a matrix divided by a scalar is multiplied by
 //! the reciprocal, and `(c · R) · v` is evaluated as `(R · v) · c`.
 
-use super::svd::{Mat, pinv, svd};
 use crate::geometry::Point;
+use crate::svd::{Mat, pinv, svd3};
 
 /// `p ↦ m · p + b` (dlib's `point_transform_affine`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,8 +102,8 @@ pub fn find_similarity_transform(from: &[Point], to: &[Point]) -> AffineTransfor
         *v *= inv;
     }
 
-    let dec = svd(&cov);
-    let (u, d, v) = (&dec.u, &dec.q, &dec.v);
+    let dec = svd3(&cov);
+    let (u, d, v) = (&dec.u, &dec.w, &dec.v);
     let det2 = |m: &Mat| m.at(0, 0) * m.at(1, 1) - m.at(0, 1) * m.at(1, 0);
     let det_cov = det2(&cov);
     let mut s = [1.0f64, 1.0];

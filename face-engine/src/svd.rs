@@ -2,7 +2,8 @@
 //! "Handbook for Automatic Computation, vol. II" procedure dlib's `svd4`
 //! implements when it is built without LAPACK, as its Python wheel is).
 //!
-//! Why a bespoke SVD: dlib splits every HOG filter plane into rank-one
+//! Why a bespoke SVD: dlib computes every similarity and affine transform
+//! (face chips, landmarks) and splits every HOG filter plane into rank-one
 //! (row × column) filters taken from this decomposition, and the detector's
 //! scores depend on the last bit of those filters. Performing the same
 //! floating-point operations in the same order gives the same filters, and
@@ -35,8 +36,24 @@ impl Mat {
     }
 
     #[inline]
-    fn at_mut(&mut self, r: usize, c: usize) -> &mut f64 {
+    pub fn at_mut(&mut self, r: usize, c: usize) -> &mut f64 {
         &mut self.data[r * self.cols + c]
+    }
+
+    /// `self * rhs`, each element summed left to right starting from the
+    /// first product (dlib's `matrix_multiply_helper`).
+    pub fn mul(&self, rhs: &Mat) -> Mat {
+        let mut out = Mat::zeros(self.rows, rhs.cols);
+        for r in 0..self.rows {
+            for c in 0..rhs.cols {
+                let mut sum = self.at(r, 0) * rhs.at(0, c);
+                for k in 1..self.cols {
+                    sum += self.at(r, k) * rhs.at(k, c);
+                }
+                *out.at_mut(r, c) = sum;
+            }
+        }
+        out
     }
 
     pub fn transpose(&self) -> Mat {
@@ -343,6 +360,35 @@ fn diagonalise(u: &mut Mat, q: &mut [f64], e: &mut [f64], v: &mut Mat, eps: f64)
             q[k] = x;
         }
     }
+}
+
+/// dlib's `pinv`: the Moore–Penrose pseudo-inverse through the SVD, with
+/// singular values below `eps · max(rows, cols) · max(q)` treated as zero.
+pub(crate) fn pinv(a: &Mat) -> Mat {
+    if a.cols > a.rows {
+        return pinv_tall(&a.transpose()).transpose();
+    }
+    pinv_tall(a)
+}
+
+fn pinv_tall(a: &Mat) -> Mat {
+    let Svd { u, w: q, v } = svd3(a);
+    let max_q = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let eps = f64::EPSILON * a.rows.max(a.cols) as f64 * max_q;
+    let recip: Vec<f64> = q
+        .iter()
+        .map(|&w| {
+            let w = if w >= eps || w <= -eps { w } else { 0.0 };
+            if w != 0.0 { 1.0 / w } else { 0.0 }
+        })
+        .collect();
+    let mut scaled = v.clone();
+    for r in 0..scaled.rows {
+        for (c, rc) in recip.iter().enumerate() {
+            *scaled.at_mut(r, c) = v.at(r, c) * rc;
+        }
+    }
+    scaled.mul(&u.transpose())
 }
 
 #[cfg(test)]
