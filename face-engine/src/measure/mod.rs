@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::geometry::Point;
 use crate::image::{GrayImage, RgbImage};
 
+/// The part of an aligned face chip that is face, from the landmarks mapped
+/// into chip coordinates: from the outer eye corners across, from half a
+/// nose-drop above the eyes to half a nose-drop below the nose.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FaceRegion {
     pub left: u32,

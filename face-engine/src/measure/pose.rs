@@ -152,10 +152,6 @@ fn normalise(a: [f64; 3]) -> [f64; 3] {
     }
 }
 
-/// The part of an aligned face chip that is face, from the landmarks mapped
-/// into chip coordinates: from the outer eye corners across, from half a
-/// nose-drop above the eyes to half a nose-drop below the nose.
-
 #[cfg(test)]
 mod tests {
     use super::*;
