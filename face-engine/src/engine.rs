@@ -129,6 +129,23 @@ impl FaceEngine {
     /// and 180°; the result says which turn found the faces. Returns the
     /// image the coordinates refer to.
     pub fn detect(&self, image: &RgbImage) -> (Detection<FaceDetail>, RgbImage) {
+        let (rotation, faces, upright) = self.find_faces(image);
+        let faces = faces.into_iter().map(|(detail, _)| detail).collect();
+        (Detection { rotation, faces }, upright)
+    }
+
+    /// Finds and measures the faces in the image as it is, largest first,
+    /// at the given `adjust_threshold`.
+    pub fn detect_upright(&self, image: &RgbImage, adjust_threshold: f64) -> Vec<FaceDetail> {
+        self.measured_faces(image, adjust_threshold)
+            .into_iter()
+            .map(|(detail, _)| detail)
+            .collect()
+    }
+
+    /// [`Self::detect`], keeping each face's chip for the descriptor: the
+    /// rotation used, the faces with their chips, and the upright image.
+    fn find_faces(&self, image: &RgbImage) -> (u16, Vec<(FaceDetail, RgbImage)>, RgbImage) {
         let turns: &[u8] = if self.config.detection.try_rotations {
             &[0, 1, 3, 2]
         } else {
@@ -137,33 +154,30 @@ impl FaceEngine {
         let threshold = self.config.detection.adjust_threshold;
         for &turn in turns {
             let turned = image.rotate_quarters(turn);
-            let faces = self.detect_upright(&turned, threshold);
+            let faces = self.measured_faces(&turned, threshold);
             if !faces.is_empty() {
-                return (
-                    Detection {
-                        rotation: u16::from(turn) * 90,
-                        faces,
-                    },
-                    turned,
-                );
+                return (u16::from(turn) * 90, faces, turned);
             }
         }
         let faces = match self.config.detection.fallback_threshold {
-            Some(relaxed) => self.detect_upright(image, relaxed),
+            Some(relaxed) => self.measured_faces(image, relaxed),
             None => Vec::new(),
         };
-        (Detection { rotation: 0, faces }, image.clone())
+        (0, faces, image.clone())
     }
 
-    /// Finds and measures the faces in the image as it is, largest first,
-    /// at the given `adjust_threshold`.
-    pub fn detect_upright(&self, image: &RgbImage, adjust_threshold: f64) -> Vec<FaceDetail> {
-        let mut faces: Vec<FaceDetail> = self
+    /// Every face of the image as it is, measured, with its chip, largest first.
+    fn measured_faces(
+        &self,
+        image: &RgbImage,
+        adjust_threshold: f64,
+    ) -> Vec<(FaceDetail, RgbImage)> {
+        let mut faces: Vec<(FaceDetail, RgbImage)> = self
             .detect_boxes(image, adjust_threshold)
             .into_iter()
             .map(|d| self.measure(image, d.rect, d.score, d.detector_index))
             .collect();
-        faces.sort_by_key(|f| std::cmp::Reverse(f.bounding_box.area()));
+        faces.sort_by_key(|(f, _)| std::cmp::Reverse(f.bounding_box.area()));
         faces
     }
 
@@ -180,8 +194,12 @@ impl FaceEngine {
         image: &RgbImage,
         landmarks: &[Point; 5],
     ) -> Result<Descriptor, EngineError> {
-        let chip = self.chip(image, landmarks);
-        let plain = Descriptor(self.network.descriptor(&chip)?);
+        self.chip_descriptor(&self.chip(image, landmarks))
+    }
+
+    /// The descriptor of an aligned chip (mirror-averaged when configured).
+    fn chip_descriptor(&self, chip: &RgbImage) -> Result<Descriptor, EngineError> {
+        let plain = Descriptor(self.network.descriptor(chip)?);
         if !self.config.mirror_average {
             return Ok(plain);
         }
@@ -199,19 +217,13 @@ impl FaceEngine {
         &self,
         image: &RgbImage,
     ) -> Result<(Detection<AnalyzedFace>, RgbImage), EngineError> {
-        let (detection, upright) = self.detect(image);
-        let mut faces = Vec::with_capacity(detection.faces.len());
-        for detail in detection.faces {
-            let descriptor = self.descriptor(&upright, &detail.landmarks)?;
+        let (rotation, measured, upright) = self.find_faces(image);
+        let mut faces = Vec::with_capacity(measured.len());
+        for (detail, chip) in measured {
+            let descriptor = self.chip_descriptor(&chip)?;
             faces.push(AnalyzedFace { detail, descriptor });
         }
-        Ok((
-            Detection {
-                rotation: detection.rotation,
-                faces,
-            },
-            upright,
-        ))
+        Ok((Detection { rotation, faces }, upright))
     }
 
     /// The largest face's analysis, or [`EngineError::NoFace`].
@@ -281,14 +293,22 @@ impl FaceEngine {
         found
     }
 
-    fn measure(&self, image: &RgbImage, rect: Rect, score: f64, index: usize) -> FaceDetail {
+    /// Landmarks and measures of the face in `rect`, and its chip.
+    fn measure(
+        &self,
+        image: &RgbImage,
+        rect: Rect,
+        score: f64,
+        index: usize,
+    ) -> (FaceDetail, RgbImage) {
         let landmarks = self.landmarks(image, &rect);
         let details = chip_details(&landmarks);
         let chip = extract_image_chip(image, &details);
-        let in_chip = image_to_chip(&details, &landmarks);
+        let to_chip = details.image_to_chip();
+        let in_chip = landmarks.map(|p| to_chip.apply(p));
         let region = FaceRegion::from_chip_landmarks(&in_chip, chip.width(), chip.height());
         let eye = |a: Point, b: Point| Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
-        FaceDetail {
+        let detail = FaceDetail {
             bounding_box: rect,
             confidence: 100.0 / (1.0 + (-4.0 * score).exp()),
             detector_score: score,
@@ -304,29 +324,14 @@ impl FaceEngine {
             sharpness: sharpness(&chip.to_gray(), &region),
             brightness: brightness(&chip, &region),
             eyes_occluded: eyes_occluded(&chip, &in_chip),
-        }
+        };
+        (detail, chip)
     }
 }
 
 /// The chip geometry for a face, from its landmarks rounded like dlib's.
 fn chip_details(landmarks: &[Point; 5]) -> ChipDetails {
     get_face_chip_details(&round_parts(landmarks), CHIP_SIZE, CHIP_PADDING)
-}
-
-/// Maps image points into the chip by inverting the chip's affine map.
-fn image_to_chip(details: &ChipDetails, points: &[Point; 5]) -> [Point; 5] {
-    let t = details.chip_to_image();
-    let det = t.m[0][0] * t.m[1][1] - t.m[0][1] * t.m[1][0];
-    if det == 0.0 {
-        return *points;
-    }
-    points.map(|p| {
-        let (x, y) = (p.x - t.b[0], p.y - t.b[1]);
-        Point::new(
-            (t.m[1][1] * x - t.m[0][1] * y) / det,
-            (-t.m[1][0] * x + t.m[0][0] * y) / det,
-        )
-    })
 }
 
 /// How an image is scaled for the detector: doubled `upsample` times, or
