@@ -12,20 +12,26 @@ use rayon::prelude::*;
 use riv_face_engine::{AnalyzedFace, Descriptor, EngineError, FaceEngine};
 use serde_json::{Value, json};
 
-/// Reads, decodes and analyses one photo: every face, largest first.
-fn analyze_file(
-    engine: &FaceEngine,
-    path: &Path,
-) -> Result<(Value, Vec<AnalyzedFace>), EngineError> {
+/// One photo's faces, largest first, in the upright image's coordinates.
+struct PhotoAnalysis {
+    width: u32,
+    height: u32,
+    /// Degrees the photo was turned to find them.
+    rotation: u16,
+    faces: Vec<AnalyzedFace>,
+}
+
+/// Reads, decodes and analyses one photo.
+fn analyze_file(engine: &FaceEngine, path: &Path) -> Result<PhotoAnalysis, EngineError> {
     let bytes = read_limited(path, engine.decode_limits().max_bytes)?;
     let image = engine.decode(&bytes)?;
     let (detection, upright) = engine.analyze(&image)?;
-    let header = json!({
-        "width": upright.width(),
-        "height": upright.height(),
-        "rotation": detection.rotation,
-    });
-    Ok((header, detection.faces))
+    Ok(PhotoAnalysis {
+        width: upright.width(),
+        height: upright.height(),
+        rotation: detection.rotation,
+        faces: detection.faces,
+    })
 }
 
 /// Reads a file, refusing more than `limit` bytes without reading them all.
@@ -50,11 +56,17 @@ fn error_json(err: &EngineError) -> Value {
 /// `riv faces detect IMAGE`.
 pub fn detect(engine: &FaceEngine, path: &Path, out: &mut impl Write) -> Result<bool> {
     let value = match analyze_file(engine, path) {
-        Ok((image, faces)) => {
-            let faces: Vec<Value> = faces
+        Ok(photo) => {
+            let faces: Vec<Value> = photo
+                .faces
                 .iter()
                 .map(|f| serde_json::to_value(&f.detail))
                 .collect::<Result<_, _>>()?;
+            let image = json!({
+                "width": photo.width,
+                "height": photo.height,
+                "rotation": photo.rotation,
+            });
             json!({ "image": image, "faces": faces })
         }
         Err(err) => json!({ "error": error_json(&err), "faces": [] }),
@@ -81,11 +93,13 @@ fn pick_descriptor(
     path: &Path,
     pick: Pick,
 ) -> Result<Descriptor, EngineError> {
-    let (image, faces) = analyze_file(engine, path)?;
-    let centre = riv_face_engine::Point::new(
-        image["width"].as_f64().unwrap_or(0.0) / 2.0,
-        image["height"].as_f64().unwrap_or(0.0) / 2.0,
-    );
+    let PhotoAnalysis {
+        width,
+        height,
+        faces,
+        ..
+    } = analyze_file(engine, path)?;
+    let centre = riv_face_engine::Point::new(f64::from(width) / 2.0, f64::from(height) / 2.0);
     let chosen = match pick {
         Pick::Largest => faces.into_iter().next(),
         Pick::Central => faces.into_iter().min_by(|a, b| {
