@@ -27,17 +27,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import dlib
 import numpy as np
 from PIL import Image, ImageOps
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_fixtures import REPO, RivDecoder, default_models, default_testdata  # noqa: E402
+
 DEFAULT_OUT = REPO / "face-engine" / "tests" / "fixtures" / "shape_reference.json"
 SHAPE_MODEL = "shape_predictor_5_face_landmarks.dat"
 
@@ -57,19 +56,6 @@ IMAGE_EXTS = {".jpg", ".jpeg", ".png"}
 # Above this many pixels the detector runs without upsampling (HOG on an
 # upsampled 12 MP photo costs minutes for no extra coverage).
 UPSAMPLE_MAX_PIXELS = 4_000_000
-
-
-def default_testdata() -> Path:
-    env = os.environ.get("RIV_TESTDATA")
-    return Path(env) if env else REPO.parent / "shared" / "testdata"
-
-
-def default_models() -> Path:
-    env = os.environ.get("RIV_MODEL_DIR")
-    if env:
-        return Path(env)
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "riv" / "models"
 
 
 def sha256(data: bytes) -> str:
@@ -97,20 +83,6 @@ def decode_pillow(path: Path) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(im.convert("RGB"), dtype=np.uint8))
 
 
-def decode_riv(path: Path, tmp: Path) -> np.ndarray:
-    """riv's decode of one photo, through the ignored cargo test that writes
-    binary PPMs (one cargo call per photo keeps the temporary folder small)."""
-    out = tmp / "decoded.ppm"
-    listing = tmp / "list.tsv"
-    listing.write_text(f"{path.resolve()}\t{out}\n", encoding="utf-8")
-    cmd = ["cargo", "test", "--quiet", "--locked", "-p", "riv-face-engine"]
-    cmd += ["--test", "decode_reference", "--", "--ignored", "--exact", "dump_decoded_pixels"]
-    env = dict(os.environ, RIV_DECODE_LIST=str(listing))
-    subprocess.run(cmd, cwd=REPO, env=env, check=True, stdout=sys.stderr)
-    with Image.open(out) as im:
-        return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--testdata", type=Path, default=default_testdata())
@@ -118,17 +90,18 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--decoder", choices=tuple(DECODERS), default="riv")
     args = ap.parse_args()
-    tmp = tempfile.TemporaryDirectory(prefix="riv-shape-reference-")
 
     detector = dlib.get_frontal_face_detector()
     predictor = dlib.shape_predictor(str(args.models / SHAPE_MODEL))
     model_sha = sha256((args.models / SHAPE_MODEL).read_bytes())
 
     faces = []
-    for path in photos(args.testdata):
+    files = list(photos(args.testdata))
+    decoder = RivDecoder(files)
+    for index, path in enumerate(files):
         rel = path.relative_to(args.testdata).as_posix()
         if args.decoder == "riv":
-            img = decode_riv(path, Path(tmp.name))
+            img = decoder.load(index)
         else:
             img = decode_pillow(path)
         height, width = img.shape[:2]
