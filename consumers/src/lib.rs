@@ -1,1 +1,9 @@
-//! riv's domain: one consumer per stage over port traits, the workflow table, decisions and rollback planning.
+//! riv's domain: one consumer per stage, each a plain async handler over the
+//! port traits in [`ports`]; the workflow table; decisions with thresholds
+//! from config; rollback planning; the per-message driver that turns every
+//! delivery into exactly one disposition.
+
+pub mod error;
+pub mod ports;
+
+pub use error::{ErrorKind, PortError};
