@@ -6,6 +6,7 @@
 //! environment.
 
 mod bench;
+mod client_cmds;
 mod evaluate;
 mod faces;
 mod models_fetch;
@@ -53,6 +54,8 @@ enum Command {
         #[command(subcommand)]
         command: FacesCommand,
     },
+    #[command(flatten)]
+    Client(client_cmds::ClientCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -163,6 +166,7 @@ fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Client(command) => std::process::exit(client_cmds::run(command)?),
         Command::Models { command } => match command {
             ModelsCommand::Fetch { dir, python } => {
                 let dir = ModelDir::new(dir.model_dir);
