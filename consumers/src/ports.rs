@@ -27,6 +27,10 @@ pub trait ObjectStore: Send + Sync {
     async fn put(&self, key: &ObjectKey, bytes: Vec<u8>) -> Result<(), PortError>;
     /// Deletes an object; deleting a missing object succeeds.
     async fn delete(&self, key: &ObjectKey) -> Result<(), PortError>;
+    /// Whether the object exists (adapters may answer without reading it).
+    async fn exists(&self, key: &ObjectKey) -> Result<bool, PortError> {
+        Ok(self.get(key).await?.is_some())
+    }
 }
 
 /// One face as the detector measured it (DetectFaces with all attributes).
@@ -225,6 +229,31 @@ pub trait Publisher: Send + Sync {
     async fn publish_outcome(&self, outcome: &OutcomeEnvelope) -> Result<(), PortError>;
     /// A rollback command, for the rollback stage.
     async fn publish_rollback(&self, command: &RollbackEnvelope) -> Result<(), PortError>;
+}
+
+/// Every port a stage may use, built once by the composition root.
+#[derive(Clone)]
+pub struct Ports {
+    /// The bucket.
+    pub objects: std::sync::Arc<dyn ObjectStore>,
+    /// Measures faces.
+    pub analyzer: std::sync::Arc<dyn FaceAnalyzer>,
+    /// The face collection.
+    pub collection: std::sync::Arc<dyn FaceCollection>,
+    /// Profiles.
+    pub profiles: std::sync::Arc<dyn ProfileStore>,
+    /// Processed-message records.
+    pub idempotency: std::sync::Arc<dyn IdempotencyStore>,
+    /// Bus and topics.
+    pub publisher: std::sync::Arc<dyn Publisher>,
+    /// The time.
+    pub clock: std::sync::Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
 }
 
 /// The time, injectable for tests.

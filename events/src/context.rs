@@ -171,6 +171,9 @@ pub struct Findings {
     /// From index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexed: Option<IndexedFace>,
+    /// From profile write: the user's faces after the write, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_faces: Vec<FaceId>,
     /// From profile write: faces dropped to keep the newest N (update).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evicted_faces: Vec<FaceId>,

@@ -20,8 +20,10 @@ pub struct EventMeta {
     pub event_id: EventId,
     /// The request id: every event of one request carries it.
     pub correlation_id: RequestId,
-    /// The request's workflow.
-    pub workflow: Workflow,
+    /// The request's workflow; absent only on the `failed` outcome of a
+    /// manifest too broken to name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<Workflow>,
     /// The stage that emitted the event.
     pub stage: Stage,
     /// Which delivery of the emitting stage's input produced this event (1 = first).

@@ -211,10 +211,11 @@ impl EventId {
         Self(Uuid::new_v5(&self.0, label.as_bytes()))
     }
 
-    /// The id of the first event of a request, derived from the manifest's
-    /// object identity so that a repeated S3 notification yields the same id.
-    pub fn for_object(bucket: &str, key: &str, version: &str) -> Self {
-        let name = format!("{bucket}/{key}#{version}");
+    /// The root of a request's event ids, derived from its request id: a
+    /// request id is used once, so every upload of its manifest (and every
+    /// repeat of the notification) yields the same ids.
+    pub fn for_request(request_id: &RequestId) -> Self {
+        let name = format!("riv:request:{request_id}");
         Self(Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes()))
     }
 }
@@ -263,9 +264,10 @@ mod tests {
         let parent = EventId::random();
         assert_eq!(parent.derive("quality/0"), parent.derive("quality/0"));
         assert_ne!(parent.derive("quality/0"), parent.derive("quality/1"));
+        let request = RequestId::parse("r1").unwrap();
         assert_eq!(
-            EventId::for_object("b", "k", "1"),
-            EventId::for_object("b", "k", "1")
+            EventId::for_request(&request),
+            EventId::for_request(&request)
         );
     }
 

@@ -61,8 +61,9 @@ impl fmt::Display for OutcomeKind {
 pub struct Outcome {
     /// How it ended.
     pub outcome: OutcomeKind,
-    /// The person.
-    pub user_id: UserId,
+    /// The person; absent only when a broken manifest did not name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
     /// Why, for `denied` and `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ReasonCode>,

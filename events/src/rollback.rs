@@ -10,8 +10,10 @@ use crate::{Effect, Envelope, ObjectKey, ReasonCode, UserId};
 pub struct RollbackCommand {
     /// The request's user.
     pub user_id: UserId,
-    /// Why the request failed.
-    pub reason: ReasonCode,
+    /// Why the request failed; absent when a request that succeeded only
+    /// has its objects cleaned up (auth images, when not kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ReasonCode>,
     /// The effects to undo, newest last; undone newest first.
     pub effects: Vec<Effect>,
     /// The request's objects to delete (its images and manifest), when the
