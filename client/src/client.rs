@@ -189,8 +189,12 @@ impl Client {
         let started = Instant::now();
         let deadline = started + timeout;
         loop {
+            // Whole seconds, rounded up: a last poll of under a second must
+            // still wait rather than spin.
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match self.request_status(request_id, remaining).await {
+            let wait =
+                Duration::from_secs(remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0));
+            match self.request_status(request_id, wait).await {
                 Ok(RequestStatus {
                     outcome: Some(outcome),
                     ..

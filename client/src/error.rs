@@ -8,7 +8,10 @@ use crate::picture::PictureError;
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Nothing answers at the endpoint (connection refused, unknown host).
-    #[error("cannot reach riv at {endpoint}: {source} (is `riv run` running?)")]
+    #[error(
+        "cannot reach riv at {endpoint}: {} (is `riv run` running?)",
+        root_cause(source)
+    )]
     Unreachable {
         /// The endpoint that was tried.
         endpoint: String,
@@ -116,6 +119,16 @@ impl ClientError {
             }
         }
     }
+}
+
+/// The innermost source of an error ("Connection refused"), which says more
+/// than the transport's outer "error sending request".
+fn root_cause(err: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// An error and its sources, joined with `: `.

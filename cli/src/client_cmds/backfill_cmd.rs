@@ -55,6 +55,10 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 
 /// Runs the backfill and prints its report; returns the exit code.
 pub async fn run(args: BackfillArgs) -> Result<i32> {
+    if !args.source.exists() {
+        eprintln!("error: no such source: {}", args.source.display());
+        return Ok(EXIT_USAGE);
+    }
     let client = match Client::new(&args.conn.endpoint) {
         Ok(client) => client,
         Err(err) => return Ok(report_error(&err)),

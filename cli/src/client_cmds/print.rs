@@ -103,6 +103,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refusal_says_why_and_by_how_much() {
+        let envelope: OutcomeEnvelope = serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "event_id": "6f1c1d52-3f7e-4a55-9f35-2d7f7a3c9b10",
+            "correlation_id": "r1",
+            "workflow": "auth",
+            "stage": "face_match",
+            "attempt": 1,
+            "occurred_at": "2025-01-01T00:00:00Z",
+            "received_at": "2025-01-01T00:00:00Z",
+            "type": "outcome",
+            "detail": {
+                "outcome": "denied",
+                "user_id": "alice",
+                "reason": "face_mismatch",
+                "message": "the selfie is not the user",
+                "measured": {"name": "similarity", "value": 41.25, "limit": 80.0},
+                "findings": {"face_match": {
+                    "threshold": 80.0, "similarity": 41.25, "method": "one_to_one", "face_id": null
+                }}
+            }
+        }))
+        .unwrap();
+        let mut text = Vec::new();
+        outcome(&mut text, &envelope).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.starts_with("denied  alice\n"), "{text}");
+        assert!(
+            text.contains("face_mismatch: the selfie is not the user"),
+            "{text}"
+        );
+        assert!(text.contains("similarity 41.25 (limit 80)"), "{text}");
+        assert!(text.contains("similarity  41.2 (threshold 80.0)"), "{text}");
+        assert!(text.contains("request     r1"), "{text}");
+    }
+
+    #[test]
     fn rounds_without_trailing_zeros() {
         assert_eq!(round(80.0), "80");
         assert_eq!(round(12.345), "12.35");
