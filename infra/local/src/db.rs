@@ -194,25 +194,23 @@ impl Db {
     }
 }
 
-/// Brings the schema to the newest version, one transaction per step.
+/// Brings the schema to the newest version, one transaction per step. The
+/// version is read inside each step's transaction, so two processes opening
+/// a new file at once do not both run a step.
 fn migrate(conn: &mut Connection) -> Result<(), DbError> {
-    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    let current = usize::try_from(found).map_err(|_| DbError::TooNew {
-        found,
-        known: MIGRATIONS.len(),
-    })?;
-    if current > MIGRATIONS.len() {
-        return Err(DbError::TooNew {
-            found,
-            known: MIGRATIONS.len(),
-        });
-    }
-    for (index, step) in MIGRATIONS.iter().enumerate().skip(current) {
-        let version = index + 1;
+    let known = MIGRATIONS.len();
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let current = usize::try_from(found)
+            .ok()
+            .filter(|current| *current <= known)
+            .ok_or(DbError::TooNew { found, known })?;
+        let Some(step) = MIGRATIONS.get(current) else {
+            return Ok(());
+        };
+        let version = current + 1;
         let failed = |source| DbError::Migrate { version, source };
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
-            .map_err(failed)?;
         tx.execute_batch(step).map_err(failed)?;
         let stamp = i64::try_from(version).unwrap_or(i64::MAX);
         tx.pragma_update(None, "user_version", stamp)
@@ -220,7 +218,6 @@ fn migrate(conn: &mut Connection) -> Result<(), DbError> {
         tx.commit().map_err(failed)?;
         tracing::debug!(version, "database schema migrated");
     }
-    Ok(())
 }
 
 /// A time as stored: milliseconds since the Unix epoch.

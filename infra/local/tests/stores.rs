@@ -463,6 +463,31 @@ async fn messages_profiles_and_idempotency_survive_a_reopen() {
     );
 }
 
+#[tokio::test]
+async fn the_database_is_wal_migrated_once_and_refuses_a_newer_schema() {
+    let dir = TempDir::new().unwrap();
+    let db = open(&dir);
+    let (mode, version) = db
+        .call(|conn| {
+            let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            Ok((mode, version))
+        })
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert!(version >= 3);
+    drop(open(&dir));
+    db.call(|conn| Ok(conn.pragma_update(None, "user_version", 999)?))
+        .await
+        .unwrap();
+    drop(db);
+    assert!(matches!(
+        Db::open(dir.path().join("riv.db")),
+        Err(riv_local::db::DbError::TooNew { found: 999, .. })
+    ));
+}
+
 fn object(key: &str) -> ObjectKey {
     ObjectKey::parse(key).unwrap()
 }
