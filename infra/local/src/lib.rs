@@ -7,8 +7,17 @@
 //! - [`profiles`]: user profiles with conditional writes.
 //! - [`objects`]: the bucket, as a directory.
 
+pub mod bus;
+pub mod config;
 pub mod db;
+pub mod faces;
+pub mod http;
 pub mod idempotency;
+pub mod notify;
 pub mod objects;
+pub mod outcomes;
 pub mod profiles;
 pub mod queue;
+pub mod runtime;
+pub mod subscribers;
+pub mod worker;
