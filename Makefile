@@ -16,10 +16,10 @@ setup:
 photos:
 	$(PYTHON) tools/public-photos/fetch.py
 
-## Set up and run riv on this machine.
-run: setup photos
-	$(RIV) faces detect "$$($(PYTHON) tools/public-photos/fetch.py --path t1.jpg)"
-	$(RIV) faces compare "$$($(PYTHON) tools/public-photos/fetch.py --path obama.jpg)" "$$($(PYTHON) tools/public-photos/fetch.py --path obama2.jpg)"
+## Set up and run the whole pipeline on this machine (the embedded mode), until Ctrl-C.
+## RIV_DATA_DIR and RIV_LISTEN override where it keeps its data and where it listens.
+run: setup
+	$(RIV) run
 
 ## Set up and run every test.
 test: setup photos

@@ -10,6 +10,7 @@ mod client_cmds;
 mod evaluate;
 mod faces;
 mod models_fetch;
+mod run;
 
 use std::path::PathBuf;
 
@@ -53,6 +54,13 @@ enum Command {
     Faces {
         #[command(subcommand)]
         command: FacesCommand,
+    },
+    /// Run the whole pipeline on this machine (the embedded mode) until Ctrl-C.
+    Run {
+        #[command(flatten)]
+        run: run::RunArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     #[command(flatten)]
     Client(client_cmds::ClientCommand),
@@ -166,6 +174,7 @@ fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::Run { run, engine } => run::run(run, engine.config())?,
         Command::Client(command) => std::process::exit(client_cmds::run(command)?),
         Command::Models { command } => match command {
             ModelsCommand::Fetch { dir, python } => {
