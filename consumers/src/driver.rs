@@ -406,15 +406,29 @@ impl Pipeline {
         };
         let stored = serialise(&outputs);
         let store = || self.ports.idempotency.complete(&key, &stored);
-        if let Err(err) = store
+        let recorded = match store
             .retry(self.backoff())
             .when(PortError::is_retryable)
             .await
         {
-            warn!(error = %err, "could not record the outputs");
-            let _ = self.ports.idempotency.release(&key).await;
-            return retry;
-        }
+            Ok(recorded) => recorded,
+            Err(err) => {
+                warn!(error = %err, "could not record the outputs");
+                let _ = self.ports.idempotency.release(&key).await;
+                return retry;
+            }
+        };
+        // Another worker may have completed first; its outputs are the ones.
+        let outputs = if recorded == stored {
+            outputs
+        } else {
+            match serde_json::from_slice::<Vec<Output>>(&recorded) {
+                Ok(outputs) => outputs,
+                Err(err) => {
+                    return Disposition::DeadLetter(format!("stored outputs unreadable: {err}"));
+                }
+            }
+        };
         self.publish(&outputs, receive_count).await
     }
 

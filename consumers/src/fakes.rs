@@ -332,9 +332,10 @@ impl IdempotencyStore for World {
             }
         })
     }
-    async fn complete(&self, key: &IdempotencyKey, outputs: &[u8]) -> Result<(), PortError> {
-        lock(&self.records).insert(key.as_string(), Some(outputs.to_vec()));
-        Ok(())
+    async fn complete(&self, key: &IdempotencyKey, outputs: &[u8]) -> Result<Vec<u8>, PortError> {
+        let mut records = lock(&self.records);
+        let entry = records.entry(key.as_string()).or_insert(None);
+        Ok(entry.get_or_insert_with(|| outputs.to_vec()).clone())
     }
     async fn release(&self, key: &IdempotencyKey) -> Result<(), PortError> {
         let mut records = lock(&self.records);

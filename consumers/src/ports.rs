@@ -212,8 +212,11 @@ pub enum Begin {
 pub trait IdempotencyStore: Send + Sync {
     /// Claims `key` for `lease` unless it is completed or claimed.
     async fn begin(&self, key: &IdempotencyKey, lease: Duration) -> Result<Begin, PortError>;
-    /// Records the outputs; later `begin`s return them.
-    async fn complete(&self, key: &IdempotencyKey, outputs: &[u8]) -> Result<(), PortError>;
+    /// Records the outputs; later `begin`s return them. The first completion
+    /// wins: if a worker whose lease ran out completes after another took
+    /// over and completed, its outputs are discarded. Returns the recorded
+    /// outputs, which are what the caller must publish.
+    async fn complete(&self, key: &IdempotencyKey, outputs: &[u8]) -> Result<Vec<u8>, PortError>;
     /// Drops an in-progress claim after a retryable failure.
     async fn release(&self, key: &IdempotencyKey) -> Result<(), PortError>;
 }

@@ -137,6 +137,11 @@ impl RequestManifest {
                     message: format!("schema_version {v}; this riv reads {SCHEMA_VERSION}"),
                 });
             }
+            None if value.get("schema_version").is_some() => {
+                return Err(ManifestError::invalid(
+                    "schema_version must be a whole number, not a string",
+                ));
+            }
             None => return Err(ManifestError::invalid("schema_version is missing")),
         }
         let manifest: RequestManifest =
@@ -166,7 +171,7 @@ impl RequestManifest {
                     "image {image} is outside the request's folder {folder}/"
                 )));
             }
-            if image.as_str().ends_with(MANIFEST_FILE) {
+            if image.as_str().rsplit('/').next() == Some(MANIFEST_FILE) {
                 return Err(ManifestError::invalid("the manifest cannot be an image"));
             }
         }
@@ -186,11 +191,6 @@ impl RequestManifest {
                 )));
             }
             _ => {}
-        }
-        if self.images.document_back.is_some() && !has_document {
-            return Err(ManifestError::invalid(
-                "images.document_back needs images.document_front",
-            ));
         }
         if self.properties.len() > MAX_PROPERTIES {
             return Err(ManifestError::invalid(format!(

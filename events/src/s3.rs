@@ -147,7 +147,7 @@ fn parse_eventbridge(value: &Value) -> Result<S3Notification, NotificationError>
         bucket: str_at(detail, &["bucket", "name"])?,
         key: decode_key(&str_at(object, &["key"])?)?,
         size: object.get("size").and_then(Value::as_u64),
-        etag: opt_str(object.get("etag")),
+        etag: opt_str(object.get("etag").or_else(|| object.get("eTag"))),
         sequencer: opt_str(object.get("sequencer")),
         event_time: time_at(value.get("time")),
     }]))
@@ -178,11 +178,23 @@ fn opt_str(value: Option<&Value>) -> Option<String> {
     value.and_then(Value::as_str).map(str::to_owned)
 }
 
+/// An event time: RFC 3339, a zone-less timestamp (read as UTC, as the
+/// moto emulator writes it), or seconds since the epoch (moto's EventBridge `time`).
 fn time_at(value: Option<&Value>) -> Option<DateTime<Utc>> {
-    value
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+    let value = value?;
+    if let Some(seconds) = value.as_f64() {
+        let millis = (seconds * 1000.0).round();
+        return DateTime::from_timestamp_millis(millis as i64);
+    }
+    let text = value.as_str()?;
+    DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        })
 }
 
 #[cfg(test)]

@@ -119,21 +119,31 @@ impl IdempotencyStore for SqliteIdempotency {
             .map_err(|e| e.into_port(context))
     }
 
-    async fn complete(&self, key: &IdempotencyKey, outputs: &[u8]) -> Result<(), PortError> {
+    async fn complete(&self, key: &IdempotencyKey, outputs: &[u8]) -> Result<Vec<u8>, PortError> {
         let id = key.as_string();
         let outputs = outputs.to_vec();
+        let now = to_millis(self.clock.now());
         let expires_at = millis_after(self.clock.now(), self.ttl);
         let context = format!("completing {id}");
         self.db
             .call(move |conn| {
-                conn.execute(
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                // First completion wins; an expired completed record may be replaced.
+                tx.execute(
                     "INSERT INTO idempotency (key, status, lease_until, outputs, expires_at)
                      VALUES (?1, 'completed', NULL, ?2, ?3)
                      ON CONFLICT (key) DO UPDATE SET status = 'completed', lease_until = NULL,
-                        outputs = excluded.outputs, expires_at = excluded.expires_at",
-                    params![id, outputs, expires_at],
+                        outputs = excluded.outputs, expires_at = excluded.expires_at
+                     WHERE idempotency.status != 'completed' OR idempotency.expires_at <= ?4",
+                    params![id, outputs, expires_at, now],
                 )?;
-                Ok(())
+                let recorded: Option<Vec<u8>> = tx.query_row(
+                    "SELECT outputs FROM idempotency WHERE key = ?1",
+                    [&id],
+                    |row| row.get(0),
+                )?;
+                tx.commit()?;
+                Ok(recorded.unwrap_or_default())
             })
             .await
             .map_err(|e| e.into_port(context))

@@ -135,6 +135,16 @@ impl FsObjectStore {
         }
     }
 
+    fn exists_blocking(&self, key: &ObjectKey) -> Result<bool, PortError> {
+        let path = self.path_of(key)?;
+        self.confine(&path)?;
+        match fs::metadata(&path) {
+            Ok(meta) => Ok(meta.is_file()),
+            Err(e) if absent(&e) => Ok(false),
+            Err(e) => Err(io_error("checking", &path, e)),
+        }
+    }
+
     fn put_blocking(&self, key: &ObjectKey, bytes: &[u8]) -> Result<(), PortError> {
         if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > self.max_object_bytes {
             return Err(PortError::permanent(format!(
@@ -327,5 +337,10 @@ impl ObjectStore for FsObjectStore {
     async fn delete(&self, key: &ObjectKey) -> Result<(), PortError> {
         let (store, key) = (self.clone(), key.clone());
         blocking(move || store.delete_blocking(&key)).await
+    }
+
+    async fn exists(&self, key: &ObjectKey) -> Result<bool, PortError> {
+        let (store, key) = (self.clone(), key.clone());
+        blocking(move || store.exists_blocking(&key)).await
     }
 }

@@ -315,11 +315,13 @@ async fn idempotency_runs_begin_complete_release_and_lease_expiry() {
     // A crashed worker's lease runs out; the next begin takes over.
     clock.advance(31 * SECOND);
     assert_eq!(store.begin(&k, lease).await.unwrap(), Begin::Started);
-    store.complete(&k, b"outputs").await.unwrap();
+    assert_eq!(store.complete(&k, b"outputs").await.unwrap(), b"outputs");
     assert_eq!(
         store.begin(&k, lease).await.unwrap(),
         Begin::Completed(b"outputs".to_vec())
     );
+    // The crashed worker comes back and completes late: the first completion stands.
+    assert_eq!(store.complete(&k, b"late").await.unwrap(), b"outputs");
     // Release touches only in-progress records.
     store.release(&k).await.unwrap();
     assert!(matches!(
