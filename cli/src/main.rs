@@ -165,6 +165,22 @@ fn default_model_dir() -> PathBuf {
 }
 
 fn main() -> Result<()> {
+    match run_cli() {
+        // The reader of our output went away (`riv ... | head`): not an error.
+        Err(err)
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+fn run_cli() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RIV_LOG")

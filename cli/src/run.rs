@@ -53,6 +53,12 @@ pub fn run(args: RunArgs, engine: EngineConfig) -> Result<()> {
         print!("{}", toml::to_string_pretty(&file)?);
         return Ok(());
     }
+    if !args.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %args.listen,
+            "the HTTP API has no authentication: anyone who can reach this address can register, read and delete users"
+        );
+    }
     let config = LocalConfig {
         data_dir: args.data_dir,
         listen: args.listen,

@@ -30,7 +30,7 @@ use crate::idempotency::SqliteIdempotency;
 use crate::objects::FsObjectStore;
 use crate::outcomes::OutcomeLog;
 use crate::profiles::SqliteProfiles;
-use crate::queue::{LocalQueues, QueuePolicy};
+use crate::queue::{LocalQueues, QueueConfig, QueuePolicy};
 use crate::subscribers::{dispatch, register_webhook_queue, webhook_worker};
 use crate::worker::{PollSettings, dead_letter_queue, dead_letter_worker, stage_worker};
 
@@ -130,7 +130,13 @@ pub async fn start(
     let faces = LocalFaces::open(engine, Arc::new(objects.clone()), dir.join("faces.db"))
         .await
         .map_err(StartError::Faces)?;
-    let queues = LocalQueues::new(db.clone(), clock.clone());
+    // Sends wake waiting receivers at once; the poll only notices delayed
+    // messages and expired visibility timeouts, so it can be slow and cheap.
+    let queue_config = QueueConfig {
+        poll_interval: Duration::from_millis(500),
+        ..QueueConfig::default()
+    };
+    let queues = LocalQueues::with_config(db.clone(), clock.clone(), queue_config);
     for stage in STAGES {
         queues.register(
             stage.as_str(),
