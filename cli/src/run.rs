@@ -50,7 +50,10 @@ pub fn run(args: RunArgs, engine: EngineConfig) -> Result<()> {
         }
     };
     if args.print_config {
-        print!("{}", toml::to_string_pretty(&file)?);
+        use std::io::Write;
+        std::io::stdout()
+            .lock()
+            .write_all(toml::to_string_pretty(&file)?.as_bytes())?;
         return Ok(());
     }
     if !args.listen.ip().is_loopback() {
