@@ -6,6 +6,7 @@
 //! environment.
 
 mod bench;
+mod bench_pipeline;
 mod client_cmds;
 mod evaluate;
 mod faces;
@@ -54,6 +55,13 @@ enum Command {
     Faces {
         #[command(subcommand)]
         command: FacesCommand,
+    },
+    /// Time the embedded pipeline end to end on a gallery (enrol, then authenticate).
+    BenchPipeline {
+        #[command(flatten)]
+        args: bench_pipeline::PipelineBenchArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Run the whole pipeline on this machine (the embedded mode) until Ctrl-C.
     Run {
@@ -190,6 +198,9 @@ fn run_cli() -> Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
+        Command::BenchPipeline { args, engine } => {
+            bench_pipeline::run(args, engine.config(), &mut std::io::stdout().lock())?;
+        }
         Command::Run { run, engine } => run::run(run, engine.config())?,
         Command::Client(command) => std::process::exit(client_cmds::run(command)?),
         Command::Models { command } => match command {
