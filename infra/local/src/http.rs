@@ -23,12 +23,13 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use riv_consumers::ports::ObjectStore;
 use riv_consumers::{Pipeline, admin};
 use riv_events::{ObjectKey, RequestId, RequestManifest, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 use tracing::error;
 
 use crate::notify::manifest_notification;
@@ -54,6 +55,9 @@ pub struct ApiState {
     pub max_object_bytes: usize,
     /// The bucket's name in notifications.
     pub bucket: String,
+    /// Fires on shutdown: ends open event streams, which would otherwise
+    /// hold the graceful shutdown open for as long as a client listens.
+    pub shutdown: CancellationToken,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -256,6 +260,7 @@ async fn stream_outcomes(
             }
         },
     );
+    let stream = stream.take_until(state.shutdown.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 

@@ -203,6 +203,7 @@ pub async fn start(
         queues,
         max_object_bytes: file.objects.max_object_bytes,
         bucket: file.objects.bucket.clone(),
+        shutdown: shutdown.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
