@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// The figures a run measures are printed for people to read.
+#![allow(clippy::print_stdout)]
 //! The whole pipeline end to end: the embedded mode with the real face
 //! engine on real photos, one fresh data directory and port per test.
 //!

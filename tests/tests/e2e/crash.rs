@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension};
 use tempfile::TempDir;
 
 /// Each try starts a pipeline; a kill that misses the window is tried again.
-const MAX_TRIES: u32 = 8;
+const MAX_TRIES: u32 = 12;
 
 /// A message a killed worker held: received, never settled.
 #[derive(Debug)]
