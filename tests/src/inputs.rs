@@ -105,11 +105,25 @@ pub fn testdata_dir() -> Option<PathBuf> {
     dir.is_dir().then(|| dir.canonicalize().unwrap_or(dir))
 }
 
-/// A file or folder inside the shared test data, if present (no skip
-/// message: for tests where the shared data only adds cases).
-pub fn testdata_file(relative: &str) -> Option<PathBuf> {
+fn testdata_file(relative: &str) -> Option<PathBuf> {
     let path = testdata_dir()?.join(relative);
     path.exists().then_some(path)
+}
+
+/// A file or folder inside the shared test data that only adds cases to a
+/// test: `None` (with a note) when absent, the test going on without them;
+/// a panic under CI, which always has the shared data.
+pub fn extra_testdata(relative: &str) -> Option<PathBuf> {
+    match testdata_file(relative) {
+        Some(path) => Some(path),
+        None if in_ci() => {
+            panic!("shared test data {relative} not found (CI=true: missing inputs fail)")
+        }
+        None => {
+            eprintln!("shared test data {relative} not found: its cases are left out");
+            None
+        }
+    }
 }
 
 /// A file or folder inside the shared test data, or a skip.

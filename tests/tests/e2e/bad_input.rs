@@ -10,7 +10,7 @@ use riv_client::{Client, Picture, PreparedRequest};
 use riv_events::outcome::OutcomeEnvelope;
 use riv_events::{OutcomeKind, ReasonCode, RequestManifest, Workflow};
 use riv_tests::images::{gradient_png, truncated};
-use riv_tests::inputs::{require_models, require_photos, testdata_file};
+use riv_tests::inputs::{extra_testdata, require_models, require_photos};
 use riv_tests::riv::{OUTCOME_TIMEOUT, TestRiv, config, picture_request, verdict};
 
 /// One bad input and the reason it must fail with.
@@ -101,14 +101,13 @@ async fn bad_input_fails_once_with_its_reason() {
         .into_iter()
         .enumerate()
     {
-        match testdata_file(&format!("{broken}/{name}")) {
-            Some(path) => cases.push(picture_case(
+        if let Some(path) = extra_testdata(&format!("{broken}/{name}")) {
+            cases.push(picture_case(
                 name,
                 std::fs::read(path).unwrap(),
                 ReasonCode::InvalidImage,
                 10 + i,
-            )),
-            None => eprintln!("shared test data absent: {broken}/{name} not tried"),
+            ));
         }
     }
     for (i, body) in [

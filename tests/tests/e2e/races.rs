@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use riv_client::backfill::read_source;
 use riv_events::{OutcomeKind, ReasonCode, UserId};
-use riv_tests::inputs::{require_models, require_photos, testdata_file};
+use riv_tests::inputs::{extra_testdata, require_models, require_photos};
 use riv_tests::riv::{TestRiv, config, verdict};
 
 /// LFW people raced with two of their photos, when the shared data is there.
@@ -25,18 +25,15 @@ async fn concurrent_registrations_of_one_face_leave_one_user() {
         ("obama".into(), obama, obama2),
         ("biden".into(), biden.clone(), biden),
     ];
-    match testdata_file("lfw-dev-mini/gallery_20x5.tsv") {
-        Some(gallery) => {
-            let gallery = read_source(&gallery).unwrap();
-            for (person, entries) in gallery.users.iter().take(LFW_PEOPLE) {
-                rounds.push((
-                    person.to_string(),
-                    entries[0].path.clone(),
-                    entries[1].path.clone(),
-                ));
-            }
+    if let Some(gallery) = extra_testdata("lfw-dev-mini/gallery_20x5.tsv") {
+        let gallery = read_source(&gallery).unwrap();
+        for (person, entries) in gallery.users.iter().take(LFW_PEOPLE) {
+            rounds.push((
+                person.to_string(),
+                entries[0].path.clone(),
+                entries[1].path.clone(),
+            ));
         }
-        None => eprintln!("shared test data absent: racing the public photos only"),
     }
 
     let dir = tempfile::tempdir().unwrap();
