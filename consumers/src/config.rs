@@ -258,10 +258,27 @@ impl PipelineConfig {
             self.duplicate_search.threshold,
         )?;
         similarity("face_match.threshold", self.face_match.threshold)?;
-        if self.duplicate_search.max_matches == 0 || self.face_match.max_matches == 0 {
+        for (key, value) in [
+            (
+                "duplicate_search.max_matches",
+                self.duplicate_search.max_matches,
+            ),
+            ("face_match.max_matches", self.face_match.max_matches),
+        ] {
+            if value == 0 {
+                return Err(ConfigError {
+                    key,
+                    why: "must be at least 1".into(),
+                });
+            }
+        }
+        if self.quality.min_face_height_px < 20 {
             return Err(ConfigError {
-                key: "duplicate_search.max_matches",
-                why: "max_matches must be at least 1".into(),
+                key: "quality.min_face_height_px",
+                why: format!(
+                    "{} is below 20; no measure is meaningful on a face that small",
+                    self.quality.min_face_height_px
+                ),
             });
         }
         if self.update.keep_last_faces == 0 {
@@ -271,12 +288,18 @@ impl PipelineConfig {
             });
         }
         let d = &self.delivery;
-        if d.lease_secs == 0 || d.in_process_attempts == 0 || d.max_retry_delay_secs == 0 {
-            return Err(ConfigError {
-                key: "delivery.lease_secs",
-                why: "lease_secs, in_process_attempts and max_retry_delay_secs must be positive"
-                    .into(),
-            });
+        for (key, value) in [
+            ("delivery.lease_secs", d.lease_secs),
+            ("delivery.in_process_attempts", d.in_process_attempts as u64),
+            ("delivery.retry_delay_secs", d.retry_delay_secs),
+            ("delivery.max_retry_delay_secs", d.max_retry_delay_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError {
+                    key,
+                    why: "must be positive".into(),
+                });
+            }
         }
         Ok(())
     }

@@ -304,10 +304,7 @@ impl Pipeline {
         }
         let mut context = envelope.body.into_context();
         if stage == Stage::ProfileWrite {
-            // The profile may have been created before the stage gave up.
-            context.effects.push(riv_events::Effect::ProfileCreated {
-                user_id: context.user_id.clone(),
-            });
+            self.effects_of_a_dead_profile_write(&mut context).await;
         }
         let emitter = self.emitter(&envelope.meta, stage, 1, "dead_letter/");
         let decision = Decision::fail(
@@ -325,6 +322,29 @@ impl Pipeline {
                 .await;
         }
         disposition
+    }
+
+    /// What a profile write that gave up may have done: a register may have
+    /// created the profile (deleted only if this request created it); an
+    /// update may have written the new face into the profile, which then
+    /// must not be rolled back from under it.
+    async fn effects_of_a_dead_profile_write(&self, context: &mut riv_events::RequestContext) {
+        match context.workflow {
+            riv_events::Workflow::Update => {
+                let listed = match self.ports.profiles.get(&context.user_id).await {
+                    Ok(Some(profile)) => {
+                        profile.faces.into_iter().map(|f| f.face.face_id).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                context.effects.retain(|effect| {
+                    !matches!(effect, riv_events::Effect::FaceIndexed { face_id, .. } if listed.contains(face_id))
+                });
+            }
+            _ => context.effects.push(riv_events::Effect::ProfileCreated {
+                user_id: context.user_id.clone(),
+            }),
+        }
     }
 
     async fn dead_intake(&self, body: &[u8]) -> Disposition {

@@ -696,3 +696,33 @@ fn the_routing_table_exports_as_json() {
     assert_eq!(json[0]["event_type"], "request.accepted");
     assert_eq!(json[0]["target"], "quality");
 }
+
+#[tokio::test]
+async fn a_dead_lettered_update_keeps_the_face_its_profile_already_lists() {
+    let h = Harness::new();
+    h.run("r1", "register", "ann", json!([face("ann")])).await;
+    let o = h.run("r2", "update", "ann", json!([face("ann")])).await;
+    assert_eq!(kind(&o).0, OutcomeKind::Updated);
+    // The profile write completed, but say its queue still dead-letters a
+    // late copy of its input: the face the profile lists must survive.
+    let indexed = h
+        .world
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find_map(|o| match o {
+            Output::Event(e) if e.body.type_name() == "face.indexed" => Some(e.clone()),
+            _ => None,
+        })
+        .unwrap();
+    *h.world.records.lock().unwrap() = Default::default();
+    let d = h
+        .pipeline
+        .handle_dead_letter(Stage::ProfileWrite, &indexed.to_vec())
+        .await;
+    assert_eq!(d, Disposition::Ack);
+    h.pump().await;
+    assert_eq!(h.faces(), 2, "both faces the profile lists are still there");
+}

@@ -171,11 +171,23 @@ impl LocalConfig {
                 ),
             ));
         }
-        if q.max_receives == 0 || q.workers_per_stage == 0 || q.poll_wait_ms == 0 {
-            return Err(invalid(
-                "queues.max_receives",
-                "max_receives, workers_per_stage and poll_wait_ms must be positive".into(),
-            ));
+        let o = &self.file.outcomes;
+        for (key, value) in [
+            ("queues.max_receives", u64::from(q.max_receives)),
+            ("queues.workers_per_stage", q.workers_per_stage as u64),
+            ("queues.poll_wait_ms", q.poll_wait_ms),
+            ("outcomes.webhook_timeout_secs", o.webhook_timeout_secs),
+            (
+                "outcomes.webhook_max_receives",
+                u64::from(o.webhook_max_receives),
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be positive".into()));
+            }
+        }
+        if self.file.objects.bucket.is_empty() {
+            return Err(invalid("objects.bucket", "must not be empty".into()));
         }
         for url in &self.file.outcomes.webhooks {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -106,10 +107,20 @@ fn internal(err: impl std::fmt::Display) -> ApiError {
 async fn put_object(
     State(state): State<ApiState>,
     Path(key): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let key = ObjectKey::parse(key)
         .map_err(|err| ApiError(StatusCode::BAD_REQUEST, "invalid_key", err.to_string()))?;
+    // The body limit's rejection answers in plain text; answer in JSON like every error.
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "bad_body"
+        };
+        ApiError(status, code, rejection.body_text())
+    })?;
     if body.len() > state.max_object_bytes {
         return Err(ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,

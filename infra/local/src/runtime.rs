@@ -148,13 +148,14 @@ pub async fn start(
     }
     register_webhook_queue(&queues, file.outcomes.webhook_max_receives)?;
     let outcomes = OutcomeLog::open(db.clone()).await?;
+    let idempotency = Arc::new(SqliteIdempotency::new(db.clone(), clock.clone()));
     let faces = Arc::new(faces);
     let ports = Ports {
         objects: Arc::new(objects.clone()),
         analyzer: faces.clone(),
         collection: faces,
         profiles: Arc::new(SqliteProfiles::new(db.clone())),
-        idempotency: Arc::new(SqliteIdempotency::new(db.clone(), clock.clone())),
+        idempotency: idempotency.clone(),
         publisher: Arc::new(LocalBus::new(queues.clone(), outcomes.clone())),
         clock,
     };
@@ -183,6 +184,7 @@ pub async fn start(
             shutdown.clone(),
         ));
     }
+    tracker.spawn(purge_expired_records(idempotency, shutdown.clone()));
     let jsonl = file.outcomes.jsonl.then(|| dir.join("outcomes.jsonl"));
     tracker.spawn(dispatch(
         outcomes.clone(),
@@ -231,4 +233,19 @@ pub async fn start(
         tracker,
         pipeline,
     })
+}
+
+/// Deletes idempotency records past their time to live, hourly.
+async fn purge_expired_records(records: Arc<SqliteIdempotency>, shutdown: CancellationToken) {
+    loop {
+        match records.purge_expired().await {
+            Ok(0) => {}
+            Ok(purged) => info!(purged, "expired idempotency records purged"),
+            Err(err) => tracing::warn!(error = %err, "purging idempotency records failed"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
 }
