@@ -1,7 +1,7 @@
 //! Writes the profile: register creates it (conditionally: a user id is
 //! taken once), update adds the new face and keeps the newest N.
 
-use riv_events::{Effect, ReasonCode, RequestContext, Workflow};
+use riv_events::{Effect, ReasonCode, RequestContext, RequestManifest, Workflow};
 
 use crate::PortError;
 use crate::config::PipelineConfig;
@@ -84,12 +84,20 @@ async fn update(
             .faces
             .len()
             .saturating_sub(config.update.keep_last_faces);
-        let evicted_faces: Vec<FaceRef> = profile.faces.drain(..excess).map(|f| f.face).collect();
-        let evicted: Vec<_> = evicted_faces.iter().map(|f| f.face_id.clone()).collect();
+        let evicted_faces: Vec<ProfileFace> = profile.faces.drain(..excess).collect();
+        let evicted: Vec<_> = evicted_faces
+            .iter()
+            .map(|f| f.face.face_id.clone())
+            .collect();
         if !evicted.is_empty() {
             ports.collection.delete_faces(&evicted).await?;
+            // The evicted faces' images and their requests' manifests go too.
             for old in &evicted_faces {
-                ports.objects.delete(&old.image_key).await?;
+                ports.objects.delete(&old.face.image_key).await?;
+                ports
+                    .objects
+                    .delete(&RequestManifest::key_for(&old.request_id))
+                    .await?;
             }
         }
         profile.properties.extend(context.properties.clone());
