@@ -5,7 +5,7 @@ CARGO  ?= cargo
 PYTHON ?= python3
 RIV    := $(or $(CARGO_TARGET_DIR),target)/release/riv
 
-.PHONY: setup photos run test lint bench
+.PHONY: setup photos run test cdk-test lint bench
 
 ## Build riv (release) and download + verify the face models.
 setup:
@@ -22,8 +22,12 @@ run: setup
 	$(RIV) run
 
 ## Set up and run every test.
-test: setup photos
+test: setup photos cdk-test
 	$(CARGO) test --release --locked --workspace
+
+## The CDK app: its assertion tests, then an offline synth of both stacks.
+cdk-test:
+	cd cdk && npm ci --no-audit --no-fund && npm test && npm run synth
 
 lint:
 	$(CARGO) fmt --all --check
