@@ -1,0 +1,9 @@
+//! riv's AWS adapters: each port of `riv-consumers` over an official AWS SDK
+//! client. Clients are built once by the process's composition root from
+//! one SDK config and handed in; nothing here reads the environment.
+//!
+//! - [`error`]: every SDK error classified retryable or permanent.
+//! - [`s3`]: the bucket ([`ObjectStore`](riv_consumers::ports::ObjectStore)).
+
+pub mod error;
+pub mod s3;
