@@ -4,6 +4,8 @@
 //!
 //! - [`error`]: every SDK error classified retryable or permanent.
 //! - [`s3`]: the bucket ([`ObjectStore`](riv_consumers::ports::ObjectStore)).
+//! - [`dynamodb`]: profiles and idempotency records.
 
+pub mod dynamodb;
 pub mod error;
 pub mod s3;

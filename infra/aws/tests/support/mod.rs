@@ -1,7 +1,11 @@
 //! Starts the emulators the AWS adapter tests run against, on 127.0.0.1,
-//! once per test binary: SeaweedFS as a real S3 server. They are installed
+//! once per test binary: SeaweedFS as a real S3 server, and moto's server
+//! for DynamoDB (and, as the adapters come, SQS, SNS, EventBridge). They are installed
 //! by `tools/emulators/setup.sh` into the user's cache directory. Missing
 //! emulators skip a test with the reason, except under `CI=true`.
+
+// Each test binary uses only some of these.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -175,4 +179,66 @@ pub async fn s3_client(server: &S3Server) -> aws_sdk_s3::Client {
 /// A bucket name no other test uses.
 pub fn unique_bucket(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A running moto server (SQS, SNS, EventBridge, DynamoDB).
+pub struct MotoServer {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// Keeps the server alive; it stops when the test binary exits.
+    _lifeline: Mutex<(Child, ChildStdin)>,
+}
+
+fn start_moto() -> Result<MotoServer, String> {
+    let bin = emulator_bin()?;
+    let port = free_port();
+    let script = r#"server="$1"; shift; "$server" "$@" >/dev/null 2>&1 & child=$!; trap 'kill $child 2>/dev/null' EXIT; read -r _"#;
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg("riv-moto")
+        .arg(bin.join("moto_server"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start moto_server: {e}"))?;
+    let stdin = child.stdin.take().ok_or("no stdin")?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !s3_answers(port) {
+        if Instant::now() > deadline {
+            return Err("moto_server did not start within 60 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(MotoServer {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        _lifeline: Mutex::new((child, stdin)),
+    })
+}
+
+/// The test binary's moto server, started on first use.
+pub fn moto_server() -> Option<&'static MotoServer> {
+    static SERVER: OnceLock<Result<MotoServer, String>> = OnceLock::new();
+    match SERVER.get_or_init(start_moto) {
+        Ok(server) => Some(server),
+        Err(why) => unavailable(why),
+    }
+}
+
+/// SDK config for an emulator endpoint: static test credentials, us-east-1.
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "riv-test",
+            "riv-test-secret",
+            None,
+            None,
+            "riv-tests",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
 }
