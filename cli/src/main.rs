@@ -11,6 +11,7 @@ mod client_cmds;
 mod evaluate;
 mod faces;
 mod models_fetch;
+mod rekognition_endpoint;
 mod run;
 
 use std::path::PathBuf;
@@ -67,6 +68,13 @@ enum Command {
     Run {
         #[command(flatten)]
         run: run::RunArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Serve Rekognition's JSON API (collections, DetectFaces, CompareFaces, ...) with the local engine.
+    RekognitionEndpoint {
+        #[command(flatten)]
+        args: rekognition_endpoint::EndpointArgs,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -202,6 +210,9 @@ fn run_cli() -> Result<()> {
             bench_pipeline::run(args, engine.config(), &mut std::io::stdout().lock())?;
         }
         Command::Run { run, engine } => run::run(run, engine.config())?,
+        Command::RekognitionEndpoint { args, engine } => {
+            rekognition_endpoint::run(args, engine.config())?;
+        }
         Command::Client(command) => std::process::exit(client_cmds::run(command)?),
         Command::Models { command } => match command {
             ModelsCommand::Fetch { dir, python } => {

@@ -96,7 +96,8 @@ async fn serve(config: LocalConfig) -> Result<()> {
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// Completes on Ctrl-C or SIGTERM.
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,0 +1,387 @@
+//! The operations: each takes Rekognition's request shape and returns its
+//! response shape. Engine work and SQL run on the blocking pool; the
+//! collections' mutex is only taken there, never across an `.await`.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use riv_face_engine::{Descriptor, FaceDetail as EngineFace, FaceEngine};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::FACE_MODEL_VERSION;
+use crate::convert::{self, Attributes, Frame};
+use crate::error::ApiError;
+use crate::quality::QualityFilter;
+use crate::shapes::*;
+use crate::store::{Collections, StoredFace};
+use crate::validate::{self, int_in, required, threshold};
+
+/// The engine and the collections behind every operation.
+#[derive(Debug)]
+pub struct Service {
+    /// Detects, measures and describes faces.
+    engine: Arc<FaceEngine>,
+    /// The collections; locked only on the blocking pool.
+    collections: Arc<Mutex<Collections>>,
+    /// Bounds the engine work running at once (one per core).
+    permits: Semaphore,
+    /// `aws:rekognition:REGION:ACCOUNT:collection/`.
+    arn_prefix: String,
+}
+
+/// The faces of one image, with the size their coordinates refer to.
+struct Analysed {
+    frame: Frame,
+    faces: Vec<(EngineFace, Option<Descriptor>)>,
+}
+
+impl Service {
+    /// A service over a loaded engine and opened collections.
+    pub fn new(
+        engine: Arc<FaceEngine>,
+        collections: Collections,
+        region: &str,
+        account: &str,
+    ) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self {
+            engine,
+            collections: Arc::new(Mutex::new(collections)),
+            permits: Semaphore::new(cores),
+            arn_prefix: format!("aws:rekognition:{region}:{account}:collection/"),
+        }
+    }
+
+    /// `CreateCollection`.
+    pub async fn create_collection(
+        &self,
+        req: CollectionRequest,
+    ) -> Result<CreateCollectionResponse, ApiError> {
+        let id = validate::collection_id(req.collection_id)?;
+        let arn = format!("{}{id}", self.arn_prefix);
+        self.with_collections(move |c| c.create(&id)).await?;
+        Ok(CreateCollectionResponse {
+            status_code: 200,
+            collection_arn: arn,
+            face_model_version: FACE_MODEL_VERSION.to_owned(),
+        })
+    }
+
+    /// `DeleteCollection`.
+    pub async fn delete_collection(
+        &self,
+        req: CollectionRequest,
+    ) -> Result<DeleteCollectionResponse, ApiError> {
+        let id = validate::collection_id(req.collection_id)?;
+        self.with_collections(move |c| c.delete(&id)).await?;
+        Ok(DeleteCollectionResponse { status_code: 200 })
+    }
+
+    /// `DetectFaces`.
+    pub async fn detect_faces(
+        &self,
+        req: DetectFacesRequest,
+    ) -> Result<DetectFacesResponse, ApiError> {
+        let attributes = Attributes::parse(&req.attributes)?;
+        let bytes = validate::image_bytes(req.image, "Image")?;
+        let seen = self.analyse(bytes, false).await?;
+        let face_details = seen
+            .faces
+            .iter()
+            .map(|(face, _)| convert::face_detail(face, seen.frame, attributes))
+            .collect();
+        Ok(DetectFacesResponse { face_details })
+    }
+
+    /// `CompareFaces`: the source's largest face against every target face.
+    pub async fn compare_faces(
+        &self,
+        req: CompareFacesRequest,
+    ) -> Result<CompareFacesResponse, ApiError> {
+        let min = threshold(req.similarity_threshold, "SimilarityThreshold", 80.0)?;
+        let filter = QualityFilter::parse(req.quality_filter.as_deref(), QualityFilter::None)?;
+        let source = validate::image_bytes(req.source_image, "SourceImage")?;
+        let target = validate::image_bytes(req.target_image, "TargetImage")?;
+        let source = self.analyse(source, true).await?;
+        let target = self.analyse(target, true).await?;
+        let Some((source_face, Some(probe))) = source
+            .faces
+            .into_iter()
+            .find(|(face, _)| filter.reasons(face).is_empty())
+        else {
+            return Err(ApiError::no_face("source image"));
+        };
+        let mut face_matches = Vec::new();
+        let mut unmatched_faces = Vec::new();
+        for (face, descriptor) in target.faces.iter().take(100) {
+            if !filter.reasons(face).is_empty() {
+                continue;
+            }
+            let Some(descriptor) = descriptor else {
+                continue;
+            };
+            let similarity = self.engine.compare(&probe, descriptor).similarity;
+            let compared = convert::compared_face(face, target.frame);
+            if similarity >= min {
+                face_matches.push(CompareFacesMatch {
+                    similarity: convert::percent(similarity),
+                    face: compared,
+                });
+            } else {
+                unmatched_faces.push(compared);
+            }
+        }
+        face_matches.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+        Ok(CompareFacesResponse {
+            source_image_face: SourceImageFace {
+                bounding_box: convert::bounding_box(&source_face, source.frame),
+                confidence: convert::percent(source_face.confidence),
+            },
+            face_matches,
+            unmatched_faces,
+        })
+    }
+
+    /// `IndexFaces`: the largest faces passing the quality filter, up to
+    /// `MaxFaces`.
+    pub async fn index_faces(
+        &self,
+        req: IndexFacesRequest,
+    ) -> Result<IndexFacesResponse, ApiError> {
+        let id = validate::collection_id(req.collection_id)?;
+        let external = validate::external_image_id(req.external_image_id)?;
+        let attributes = Attributes::parse(&req.detection_attributes)?;
+        let max_faces = int_in(req.max_faces, "MaxFaces", 1, 4096, 4096)?;
+        let filter = QualityFilter::parse(req.quality_filter.as_deref(), QualityFilter::Auto)?;
+        let bytes = validate::image_bytes(req.image, "Image")?;
+        let check = id.clone();
+        self.with_collections(move |c| c.faces(&check).map(|_| ()))
+            .await?;
+        let image_id = image_id(&bytes);
+        let seen = self.analyse(bytes, true).await?;
+        let mut keep = Vec::new();
+        let mut unindexed_faces = Vec::new();
+        for (face, descriptor) in seen.faces {
+            let mut reasons = filter.reasons(&face);
+            if reasons.is_empty() && keep.len() >= max_faces {
+                reasons.push("EXCEEDS_MAX_FACES");
+            }
+            let detail = convert::face_detail(&face, seen.frame, attributes);
+            match descriptor {
+                Some(descriptor) if reasons.is_empty() => keep.push((face, detail, descriptor)),
+                _ => unindexed_faces.push(UnindexedFace {
+                    reasons: reasons.into_iter().map(str::to_owned).collect(),
+                    face_detail: detail,
+                }),
+            }
+        }
+        let new: Vec<StoredFace> = keep
+            .iter()
+            .map(|(face, _, descriptor)| StoredFace {
+                seq: 0,
+                face_id: uuid::Uuid::new_v4().to_string(),
+                image_id: image_id.clone(),
+                external_image_id: external.clone(),
+                bounding_box: convert::bounding_box(face, seen.frame),
+                confidence: convert::percent(face.confidence),
+                descriptor: *descriptor,
+            })
+            .collect();
+        let added = self.with_collections(move |c| c.add(&id, new)).await?;
+        let face_records = added
+            .iter()
+            .zip(keep)
+            .map(|(stored, (_, face_detail, _))| FaceRecord {
+                face: face_shape(stored),
+                face_detail,
+            })
+            .collect();
+        Ok(IndexFacesResponse {
+            face_records,
+            face_model_version: FACE_MODEL_VERSION.to_owned(),
+            unindexed_faces,
+        })
+    }
+
+    /// `SearchFacesByImage`: the image's largest face against the collection.
+    pub async fn search_faces_by_image(
+        &self,
+        req: SearchFacesByImageRequest,
+    ) -> Result<SearchFacesByImageResponse, ApiError> {
+        let id = validate::collection_id(req.collection_id)?;
+        let max = int_in(req.max_faces, "MaxFaces", 1, 4096, 4096)?;
+        let min = threshold(req.face_match_threshold, "FaceMatchThreshold", 80.0)?;
+        let filter = QualityFilter::parse(req.quality_filter.as_deref(), QualityFilter::None)?;
+        let bytes = validate::image_bytes(req.image, "Image")?;
+        let check = id.clone();
+        self.with_collections(move |c| c.faces(&check).map(|_| ()))
+            .await?;
+        let seen = self.analyse(bytes, true).await?;
+        let Some((face, Some(probe))) = seen.faces.into_iter().next() else {
+            return Err(ApiError::no_face("image"));
+        };
+        if !filter.reasons(&face).is_empty() {
+            return Err(ApiError::no_face("image that pass the quality filter"));
+        }
+        let scale = self.engine.config().similarity;
+        let hits = self
+            .with_collections(move |c| c.search(&id, &probe, &scale, min, max))
+            .await?;
+        Ok(SearchFacesByImageResponse {
+            searched_face_bounding_box: convert::bounding_box(&face, seen.frame),
+            searched_face_confidence: convert::percent(face.confidence),
+            face_matches: hits
+                .iter()
+                .map(|(similarity, stored)| FaceMatch {
+                    similarity: convert::percent(*similarity),
+                    face: face_shape(stored),
+                })
+                .collect(),
+            face_model_version: FACE_MODEL_VERSION.to_owned(),
+        })
+    }
+
+    /// `ListFaces`: oldest first, `MaxResults` per page.
+    pub async fn list_faces(&self, req: ListFacesRequest) -> Result<ListFacesResponse, ApiError> {
+        let id = validate::collection_id(req.collection_id)?;
+        let max = int_in(req.max_results, "MaxResults", 0, 4096, 1000)?;
+        let after = match &req.next_token {
+            Some(token) => validate::decode_token(&id, token)?,
+            None => i64::MIN,
+        };
+        let only = req.face_ids;
+        let user_filter = req.user_id.is_some();
+        let collection = id.clone();
+        let (faces, more) = self
+            .with_collections(move |c| {
+                let mut page: Vec<Face> = Vec::new();
+                let mut last = None;
+                let mut more = false;
+                let wanted = c.faces(&collection)?.iter().filter(|f| {
+                    f.seq > after
+                        && !user_filter
+                        && only.as_ref().is_none_or(|ids| ids.contains(&f.face_id))
+                });
+                for face in wanted {
+                    if page.len() == max {
+                        more = true;
+                        break;
+                    }
+                    last = Some(face.seq);
+                    page.push(face_shape(face));
+                }
+                Ok((page, more.then_some(last).flatten()))
+            })
+            .await?;
+        Ok(ListFacesResponse {
+            faces,
+            next_token: more.map(|seq| validate::encode_token(&id, seq)),
+            face_model_version: FACE_MODEL_VERSION.to_owned(),
+        })
+    }
+
+    /// `DeleteFaces`: unknown ids come back with `FACE_NOT_FOUND`.
+    pub async fn delete_faces(
+        &self,
+        req: DeleteFacesRequest,
+    ) -> Result<DeleteFacesResponse, ApiError> {
+        let id = validate::collection_id(req.collection_id)?;
+        let face_ids = required(req.face_ids, "FaceIds")?;
+        if face_ids.is_empty() || face_ids.len() > 4096 {
+            return Err(ApiError::invalid("FaceIds must list 1 to 4096 face ids"));
+        }
+        let (deleted_faces, missing) = self
+            .with_collections(move |c| c.remove(&id, &face_ids))
+            .await?;
+        Ok(DeleteFacesResponse {
+            deleted_faces,
+            unsuccessful_face_deletions: missing
+                .into_iter()
+                .map(|face_id| UnsuccessfulFaceDeletion {
+                    face_id,
+                    reasons: vec!["FACE_NOT_FOUND".to_owned()],
+                })
+                .collect(),
+        })
+    }
+
+    /// Decodes and detects (and describes, with `describe`) every face,
+    /// largest first, on the blocking pool.
+    async fn analyse(&self, bytes: Vec<u8>, describe: bool) -> Result<Analysed, ApiError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("the endpoint is stopping"))?;
+        let engine = Arc::clone(&self.engine);
+        blocking(move || {
+            let image = engine
+                .decode(&bytes)
+                .map_err(|e| ApiError::from_engine(&e))?;
+            let (detection, upright) = engine.detect(&image);
+            let frame = Frame {
+                width: upright.width(),
+                height: upright.height(),
+            };
+            let mut faces = Vec::with_capacity(detection.faces.len());
+            for face in detection.faces {
+                let descriptor = if describe {
+                    let d = engine
+                        .descriptor(&upright, &face.landmarks)
+                        .map_err(|e| ApiError::from_engine(&e))?;
+                    Some(d)
+                } else {
+                    None
+                };
+                faces.push((face, descriptor));
+            }
+            Ok(Analysed { frame, faces })
+        })
+        .await
+    }
+
+    /// Runs `f` with the collections locked, on the blocking pool.
+    async fn with_collections<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Collections) -> Result<T, ApiError> + Send + 'static,
+    {
+        let collections = Arc::clone(&self.collections);
+        blocking(move || f(&mut lock(&collections))).await
+    }
+}
+
+fn lock(collections: &Mutex<Collections>) -> MutexGuard<'_, Collections> {
+    // rusqlite rolls an unfinished transaction back on drop, so a panic
+    // mid-write leaves the database and the copy consistent enough to go on.
+    collections.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs blocking work on tokio's blocking pool.
+async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("worker task failed: {e}")))?
+}
+
+/// The same UUID for the same image bytes.
+fn image_id(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &digest).to_string()
+}
+
+/// A stored face in Rekognition's `Face` shape.
+fn face_shape(face: &StoredFace) -> Face {
+    Face {
+        face_id: face.face_id.clone(),
+        bounding_box: face.bounding_box,
+        image_id: face.image_id.clone(),
+        external_image_id: face.external_image_id.clone(),
+        confidence: face.confidence,
+        index_faces_model_version: FACE_MODEL_VERSION.to_owned(),
+    }
+}
