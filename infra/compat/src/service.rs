@@ -16,6 +16,10 @@ use crate::shapes::*;
 use crate::store::{Collections, StoredFace};
 use crate::validate::{self, int_in, required, threshold};
 
+/// The most faces `IndexFaces` indexes from one image, and the most target
+/// faces `CompareFaces` compares (Rekognition's limits).
+pub const MAX_FACES_PER_IMAGE: usize = 100;
+
 /// The engine and the collections behind every operation.
 #[derive(Debug)]
 pub struct Service {
@@ -113,7 +117,7 @@ impl Service {
         };
         let mut face_matches = Vec::new();
         let mut unmatched_faces = Vec::new();
-        for (face, descriptor) in target.faces.iter().take(100) {
+        for (face, descriptor) in target.faces.iter().take(MAX_FACES_PER_IMAGE) {
             if !filter.reasons(face).is_empty() {
                 continue;
             }
@@ -163,7 +167,8 @@ impl Service {
         let mut unindexed_faces = Vec::new();
         for (face, descriptor) in seen.faces {
             let mut reasons = filter.reasons(&face);
-            if reasons.is_empty() && keep.len() >= max_faces {
+            // Rekognition indexes at most 100 faces of an image, whatever MaxFaces says.
+            if reasons.is_empty() && keep.len() >= max_faces.min(MAX_FACES_PER_IMAGE) {
                 reasons.push("EXCEEDS_MAX_FACES");
             }
             let detail = convert::face_detail(&face, seen.frame, attributes);

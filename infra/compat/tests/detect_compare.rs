@@ -114,6 +114,15 @@ async fn detect_and_compare_on_real_photos() {
     assert!(err.is_invalid_image_format_exception(), "{err:?}");
 
     let err = client
+        .detect_faces()
+        .image(image(&vec![0xFF; 6 * 1024 * 1024]))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_image_too_large_exception(), "{err:?}");
+
+    let err = client
         .compare_faces()
         .source_image(
             Image::builder()
