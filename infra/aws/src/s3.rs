@@ -1,11 +1,15 @@
 //! The bucket over S3: [`ObjectStore`] with `GetObject`, `PutObject`,
 //! `DeleteObject` and `HeadObject`. A missing key reads as `None` (not an
 //! error), as the port wants; deleting a missing key succeeds, as S3 does.
+//! Objects from [`MULTIPART_THRESHOLD`] up are uploaded in parts (aborted
+//! on failure, so no parts are left behind); [`S3ObjectStore::get_range`]
+//! reads part of an object.
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use riv_consumers::PortError;
 use riv_consumers::ports::ObjectStore;
 use riv_events::ObjectKey;
@@ -34,7 +38,132 @@ impl S3ObjectStore {
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
+
+    /// Bytes `start..end` of an object (`end` exclusive, clipped to the
+    /// object), or `None` if there is no such object.
+    pub async fn get_range(
+        &self,
+        key: &ObjectKey,
+        start: u64,
+        end: u64,
+    ) -> Result<Option<Vec<u8>>, PortError> {
+        if end <= start {
+            return Ok(Some(Vec::new()));
+        }
+        let sent = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .range(format!("bytes={start}-{}", end - 1))
+            .send()
+            .await;
+        let output = match sent {
+            Ok(output) => output,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                return Ok(None);
+            }
+            Err(err) => {
+                return Err(port_error(
+                    format!("reading a range of s3://{}/{key}", self.bucket),
+                    err,
+                ));
+            }
+        };
+        let bytes = output.body.collect().await.map_err(|err| {
+            PortError::retryable(format!("reading the body of s3://{}/{key}", self.bucket))
+                .with_source(err)
+        })?;
+        Ok(Some(bytes.into_bytes().to_vec()))
+    }
+
+    /// Uploads in parts of [`PART_SIZE`]; aborts the upload on any failure.
+    async fn put_multipart(&self, key: &ObjectKey, bytes: Vec<u8>) -> Result<(), PortError> {
+        let context = |what: &str| format!("{what} s3://{}/{key}", self.bucket);
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(|err| port_error(context("starting a multipart upload of"), err))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| PortError::permanent(context("no upload id for")))?
+            .to_owned();
+        let uploaded = self.upload_parts(key, &upload_id, &bytes).await;
+        let parts = match uploaded {
+            Ok(parts) => parts,
+            Err(err) => {
+                let _ = self
+                    .client
+                    .abort_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(key.as_str())
+                    .upload_id(&upload_id)
+                    .send()
+                    .await;
+                return Err(err);
+            }
+        };
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .upload_id(&upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|err| port_error(context("completing a multipart upload of"), err))?;
+        Ok(())
+    }
+
+    async fn upload_parts(
+        &self,
+        key: &ObjectKey,
+        upload_id: &str,
+        bytes: &[u8],
+    ) -> Result<Vec<CompletedPart>, PortError> {
+        let mut parts = Vec::new();
+        for (index, chunk) in bytes.chunks(PART_SIZE).enumerate() {
+            let number = i32::try_from(index + 1)
+                .map_err(|_| PortError::permanent("an object of more than 10,000 parts"))?;
+            let part = self
+                .client
+                .upload_part()
+                .bucket(&self.bucket)
+                .key(key.as_str())
+                .upload_id(upload_id)
+                .part_number(number)
+                .body(ByteStream::from(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|err| {
+                    port_error(
+                        format!("uploading part {number} of s3://{}/{key}", self.bucket),
+                        err,
+                    )
+                })?;
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(part.e_tag().map(str::to_owned))
+                    .build(),
+            );
+        }
+        Ok(parts)
+    }
 }
+
+/// Objects this large or larger are uploaded in parts.
+pub const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
+/// The size of each part but the last (S3's minimum is 5 MiB).
+pub const PART_SIZE: usize = 5 * 1024 * 1024;
 
 #[async_trait]
 impl ObjectStore for S3ObjectStore {
@@ -66,6 +195,9 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn put(&self, key: &ObjectKey, bytes: Vec<u8>) -> Result<(), PortError> {
+        if bytes.len() >= MULTIPART_THRESHOLD {
+            return self.put_multipart(key, bytes).await;
+        }
         self.client
             .put_object()
             .bucket(&self.bucket)

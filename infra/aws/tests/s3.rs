@@ -57,14 +57,41 @@ async fn keys_with_spaces_plus_signs_and_unicode_survive() {
 }
 
 #[tokio::test]
-async fn large_objects_round_trip() {
+async fn large_objects_go_up_in_parts_and_read_back_whole_or_in_ranges() {
     let Some(store) = store().await else { return };
     let k = key("requests/r3/big.bin");
+    // Over the multipart threshold: three parts (5 + 5 + 2 MiB).
     let bytes: Vec<u8> = (0..12 * 1024 * 1024)
         .map(|i| (i * 31 % 251) as u8)
         .collect();
+    assert!(bytes.len() >= riv_aws::s3::MULTIPART_THRESHOLD);
     store.put(&k, bytes.clone()).await.unwrap();
     assert_eq!(store.get(&k).await.unwrap().unwrap(), bytes);
+    // A range across a part boundary, and one clipped at the end.
+    let boundary = riv_aws::s3::PART_SIZE as u64;
+    let range = store
+        .get_range(&k, boundary - 10, boundary + 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        range,
+        bytes[(boundary - 10) as usize..(boundary + 10) as usize]
+    );
+    let end = bytes.len() as u64;
+    let tail = store
+        .get_range(&k, end - 5, end + 100)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tail, bytes[bytes.len() - 5..]);
+    assert_eq!(
+        store
+            .get_range(&key("requests/r3/none"), 0, 10)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
