@@ -48,6 +48,23 @@ impl FaceRegion {
     }
 }
 
+/// The Laplacian variance that [`sharpness_score`] maps to 50.
+pub const SHARPNESS_HALF_POINT: f64 = 60.0;
+
+/// [`sharpness`] on 0–100: `100 · v / (v + 60)`. Monotonic, 0 for a flat
+/// chip (and for NaN), 50 at `v = 60`. On the public test photos (raw →
+/// score): small faces blown up to the chip (45–65 px high) measure 17–65
+/// (22–52); large, in-focus portraits 76–90 (56–60, smooth skin lowers the
+/// variance), 210 (78) and 1,200–1,300 (95–96, fine texture and JPEG
+/// detail). So a gate around 50 refuses faces too small or soft to describe
+/// well and keeps ordinary selfies, with room on both sides.
+pub fn sharpness_score(variance: f64) -> f64 {
+    if !variance.is_finite() || variance <= 0.0 {
+        return 0.0;
+    }
+    (100.0 * variance / (variance + SHARPNESS_HALF_POINT)).clamp(0.0, 100.0)
+}
+
 /// Sharpness: the variance of the 3×3 Laplacian over the face region of the
 /// grey chip. Computed on the aligned chip, so it is comparable across photos
 /// whatever the face's size; a small face enlarged to the chip size scores
@@ -227,6 +244,19 @@ mod tests {
         };
         assert!(sharpness(&checker.to_gray(), &outside) >= 0.0);
         assert!(brightness(&checker, &outside) >= 0.0);
+    }
+
+    #[test]
+    fn sharpness_score_is_monotonic_and_bounded() {
+        assert_eq!(sharpness_score(0.0), 0.0);
+        assert_eq!(sharpness_score(f64::NAN), 0.0);
+        assert!((sharpness_score(SHARPNESS_HALF_POINT) - 50.0).abs() < 1e-4);
+        let mut last = 0.0;
+        for v in [1.0, 10.0, 100.0, 1_000.0, 1e6, 1e12] {
+            let s = sharpness_score(v);
+            assert!(s > last && s <= 100.0, "{v} → {s}");
+            last = s;
+        }
     }
 
     #[test]

@@ -7,27 +7,16 @@
 //! | `Landmarks` | dlib's 5 points (4 eye corners, base of the nose) | see [`landmarks`] |
 //! | `Pose` | degrees | as is |
 //! | `Quality.Brightness` | 0–100 | as is |
-//! | `Quality.Sharpness` | Laplacian variance on the 150 px chip | [`sharpness_score`] |
+//! | `Quality.Sharpness` | Laplacian variance on the 150 px chip | the engine's `measure::sharpness_score` |
 //! | `Sunglasses` | eye occlusion score 0–1 | `Value = score ≥ 0.5`, confidence in that verdict |
 
+use riv_face_engine::measure::sharpness_score;
 use riv_face_engine::{FaceDetail as EngineFace, Point};
 
 use crate::error::ApiError;
 use crate::shapes::{
     BoundingBox, ComparedFace, FaceDetail, ImageQuality, Landmark, Pose, Sunglasses,
 };
-
-/// The Laplacian variance that maps to sharpness 50 (the same mapping as
-/// riv's local face collection).
-pub const SHARPNESS_HALF_POINT: f64 = 60.0;
-
-/// Sharpness on 0–100 from the Laplacian variance `v`: `100 · v / (v + 60)`.
-pub fn sharpness_score(variance: f64) -> f32 {
-    if !variance.is_finite() || variance <= 0.0 {
-        return 0.0;
-    }
-    percent(100.0 * variance / (variance + SHARPNESS_HALF_POINT))
-}
 
 /// The size of the image the face's coordinates refer to.
 #[derive(Debug, Clone, Copy)]
@@ -157,7 +146,7 @@ pub fn pose(face: &EngineFace) -> Pose {
 pub fn quality(face: &EngineFace) -> ImageQuality {
     ImageQuality {
         brightness: percent(face.brightness),
-        sharpness: sharpness_score(face.sharpness),
+        sharpness: sharpness_score(face.sharpness) as f32,
     }
 }
 
@@ -223,12 +212,5 @@ mod tests {
         assert!(!single.default && single.sunglasses);
         assert!(Attributes::parse(&["SMILE".into()]).is_ok());
         assert!(Attributes::parse(&["BOGUS".into()]).is_err());
-    }
-
-    #[test]
-    fn sharpness_is_bounded() {
-        assert_eq!(sharpness_score(0.0), 0.0);
-        assert!((sharpness_score(60.0) - 50.0).abs() < 1e-4);
-        assert!(sharpness_score(1e12) <= 100.0);
     }
 }

@@ -5,7 +5,9 @@
 
 use riv_face_engine::FaceDetail as EngineFace;
 
-use crate::convert::{percent, sharpness_score};
+use riv_face_engine::measure::sharpness_score;
+
+use crate::convert::percent;
 use crate::error::ApiError;
 
 /// The quality bar asked for.
@@ -96,7 +98,7 @@ impl QualityFilter {
         if face.size.height.min(face.size.width) < bar.min_height_px {
             reasons.push("SMALL_BOUNDING_BOX");
         }
-        if sharpness_score(face.sharpness) < bar.min_sharpness {
+        if (sharpness_score(face.sharpness) as f32) < bar.min_sharpness {
             reasons.push("LOW_SHARPNESS");
         }
         if percent(face.brightness) < bar.min_brightness {

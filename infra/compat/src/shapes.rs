@@ -360,7 +360,7 @@ pub struct Pose {
 pub struct ImageQuality {
     /// Mean luma of the face.
     pub brightness: f32,
-    /// See [`crate::convert::sharpness_score`].
+    /// See `riv_face_engine::measure::sharpness_score`.
     pub sharpness: f32,
 }
 

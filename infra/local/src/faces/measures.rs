@@ -7,7 +7,7 @@
 //! | `height_px` | `size.height` | as is (the detector's box, not clipped) |
 //! | `confidence` | `confidence`, already 0–100 (`100 / (1 + exp(-4 · score))`) | as is: 50 at the detector's threshold, 98 at score 1 |
 //! | `pose` | `pose`, degrees | as is |
-//! | `sharpness` | variance of the Laplacian on the 150 px chip, unbounded | [`sharpness_score`]: `100 · v / (v + 60)` |
+//! | `sharpness` | variance of the Laplacian on the 150 px chip, unbounded | the engine's `measure::sharpness_score`: `100 · v / (v + 60)` |
 //! | `brightness` | already 0–100 (mean luma / 2.55) | as is |
 //! | `eyes_occluded` | `eyes_occluded.score`, 0–1 | × 100: the engine's own flag (`score ≥ 0.5`) is 50 |
 //!
@@ -25,24 +25,7 @@
 use riv_consumers::ports::DetectedFace;
 use riv_events::{BoundingBox, Pose};
 use riv_face_engine::FaceDetail;
-
-/// The Laplacian variance that maps to sharpness 50.
-pub const SHARPNESS_HALF_POINT: f64 = 60.0;
-
-/// Sharpness on 0–100 from the engine's Laplacian variance `v` on the
-/// aligned chip: `100 · v / (v + 60)`. Monotonic, 0 for a flat chip, 50 at
-/// `v = 60`. On the public test photos (raw → score): small faces blown up
-/// to the chip (45–65 px high) measure 17–65 (22–52); large, in-focus
-/// portraits 76–90 (56–60, smooth skin lowers the variance), 210 (78) and
-/// 1,200–1,300 (95–96, fine texture and JPEG detail). So a gate around 50
-/// refuses faces too small or soft to describe well and keeps ordinary
-/// selfies, with room on both sides.
-pub fn sharpness_score(variance: f64) -> f32 {
-    if !variance.is_finite() || variance <= 0.0 {
-        return 0.0;
-    }
-    to_percent(100.0 * variance / (variance + SHARPNESS_HALF_POINT))
-}
+use riv_face_engine::measure::sharpness_score;
 
 /// One engine face as the port's [`DetectedFace`]; `width` and `height` are
 /// those of the upright image the face's coordinates refer to.
@@ -68,7 +51,7 @@ pub fn detected_face(detail: &FaceDetail, width: u32, height: u32) -> DetectedFa
             pitch: detail.pose.pitch as f32,
             roll: detail.pose.roll as f32,
         },
-        sharpness: sharpness_score(detail.sharpness),
+        sharpness: sharpness_score(detail.sharpness) as f32,
         brightness: to_percent(detail.brightness),
         eyes_occluded: to_percent(detail.eyes_occluded.score * 100.0),
     }
@@ -80,23 +63,5 @@ fn to_percent(value: f64) -> f32 {
         0.0
     } else {
         value.clamp(0.0, 100.0) as f32
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sharpness_is_monotonic_and_bounded() {
-        assert_eq!(sharpness_score(0.0), 0.0);
-        assert_eq!(sharpness_score(f64::NAN), 0.0);
-        assert!((sharpness_score(SHARPNESS_HALF_POINT) - 50.0).abs() < 1e-4);
-        let mut last = 0.0;
-        for v in [1.0, 10.0, 100.0, 1_000.0, 1e6, 1e12] {
-            let s = sharpness_score(v);
-            assert!(s > last && s <= 100.0, "{v} → {s}");
-            last = s;
-        }
     }
 }
