@@ -56,11 +56,18 @@ pub fn next(workflow: Workflow, stage: Stage) -> Option<Route> {
     })
 }
 
+/// The stage whose queue receives events of `event_type` for `workflow`
+/// (each pair has one edge), or `None` when no rule routes them.
+pub fn target(workflow: Workflow, event_type: &str) -> Option<Stage> {
+    routing_table()
+        .into_iter()
+        .find(|edge| edge.workflow == workflow && edge.event_type == event_type)
+        .map(|edge| edge.target)
+}
+
 /// Whether an event of `event_type` for `workflow` belongs on `stage`'s queue.
 pub fn routes_to(workflow: Workflow, event_type: &str, stage: Stage) -> bool {
-    routing_table().iter().any(|edge| {
-        edge.workflow == workflow && edge.event_type == event_type && edge.target == stage
-    })
+    target(workflow, event_type) == Some(stage)
 }
 
 /// One routing rule: events of this type, for this workflow, go to this stage.

@@ -19,32 +19,11 @@ async fn every_message_delivered_twice_changes_nothing() {
         }
         // Deliver every published message, and for `twice` each one again.
         loop {
-            let batch: Vec<Output> = {
-                let published = h.world.published.lock().unwrap();
-                let mut cursor = h.cursor.lock().unwrap();
-                let batch = published[*cursor..].to_vec();
-                *cursor = published.len();
-                batch
-            };
+            let batch = h.take_batch();
             if batch.is_empty() {
                 break;
             }
-            for output in batch {
-                let (stage, body) = match &output {
-                    Output::Event(e) => (
-                        workflow::routing_table()
-                            .into_iter()
-                            .find(|r| {
-                                Some(r.workflow) == e.meta.workflow
-                                    && r.event_type == e.body.type_name()
-                            })
-                            .unwrap()
-                            .target,
-                        e.to_vec(),
-                    ),
-                    Output::Rollback(c) => (Stage::Rollback, c.to_vec()),
-                    Output::Outcome(_) => continue,
-                };
+            for (stage, body) in batch.iter().filter_map(route) {
                 let repeats = if std::ptr::eq(h, &twice) { 2 } else { 1 };
                 for _ in 0..repeats {
                     h.deliver(stage, &body).await;
@@ -199,12 +178,8 @@ async fn a_dead_lettered_stage_fails_the_request_and_rolls_back() {
         if e.body.type_name() == "face.indexed" {
             break;
         }
-        let target = workflow::routing_table()
-            .into_iter()
-            .find(|r| Some(r.workflow) == e.meta.workflow && r.event_type == e.body.type_name())
-            .unwrap()
-            .target;
-        h2.deliver(target, &e.to_vec()).await;
+        let (target, body) = route(&Output::Event(e)).unwrap();
+        h2.deliver(target, &body).await;
     }
     let d = h2
         .pipeline
@@ -233,29 +208,7 @@ async fn two_registrations_of_one_face_race_and_exactly_one_wins() {
     // Step both requests stage by stage, interleaved, so both pass the
     // duplicate search before either indexes.
     for _ in 0..4 {
-        let batch: Vec<Output> = {
-            let published = h.world.published.lock().unwrap();
-            let mut cursor = h.cursor.lock().unwrap();
-            let batch = published[*cursor..].to_vec();
-            *cursor = published.len();
-            batch
-        };
-        for output in batch {
-            let (stage, body) = match output {
-                Output::Event(e) => (
-                    workflow::routing_table()
-                        .into_iter()
-                        .find(|r| {
-                            Some(r.workflow) == e.meta.workflow
-                                && r.event_type == e.body.type_name()
-                        })
-                        .unwrap()
-                        .target,
-                    e.to_vec(),
-                ),
-                Output::Rollback(c) => (Stage::Rollback, c.to_vec()),
-                Output::Outcome(_) => continue,
-            };
+        for (stage, body) in h.take_batch().iter().filter_map(route) {
             h.deliver(stage, &body).await;
         }
     }

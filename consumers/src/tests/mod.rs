@@ -99,25 +99,19 @@ impl Harness {
                 item
             };
             let Some(output) = next else { return };
-            match output {
-                Output::Event(event) => {
-                    let target = workflow::routing_table()
-                        .into_iter()
-                        .find(|e| {
-                            Some(e.workflow) == event.meta.workflow
-                                && e.event_type == event.body.type_name()
-                        })
-                        .unwrap()
-                        .target;
-                    let body = event.to_vec();
-                    self.deliver(target, &body).await;
-                }
-                Output::Rollback(command) => {
-                    self.deliver(Stage::Rollback, &command.to_vec()).await;
-                }
-                Output::Outcome(_) => {}
+            if let Some((stage, body)) = route(&output) {
+                self.deliver(stage, &body).await;
             }
         }
+    }
+
+    /// Everything published since the last batch or pump, not yet delivered.
+    fn take_batch(&self) -> Vec<Output> {
+        let published = self.world.published.lock().unwrap();
+        let mut cursor = self.cursor.lock().unwrap();
+        let batch = published[*cursor..].to_vec();
+        *cursor = published.len();
+        batch
     }
 
     async fn deliver(&self, stage: Stage, body: &[u8]) -> Disposition {
@@ -176,4 +170,20 @@ fn notification(rid: &str) -> Vec<u8> {
 
 fn kind(o: &OutcomeEnvelope) -> (OutcomeKind, Option<ReasonCode>) {
     (o.outcome().outcome, o.outcome().reason)
+}
+
+/// Where the router sends an output, with its body; `None` for outcomes,
+/// which go to apps rather than to a stage.
+fn route(output: &Output) -> Option<(Stage, Vec<u8>)> {
+    match output {
+        Output::Event(event) => {
+            let workflow = event.meta.workflow.unwrap();
+            Some((
+                workflow::target(workflow, event.body.type_name()).unwrap(),
+                event.to_vec(),
+            ))
+        }
+        Output::Rollback(command) => Some((Stage::Rollback, command.to_vec())),
+        Output::Outcome(_) => None,
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use riv_consumers::PortError;
 use riv_consumers::ports::Publisher;
-use riv_consumers::workflow::routing_table;
+use riv_consumers::workflow::target;
 use riv_events::Stage;
 use riv_events::outcome::OutcomeEnvelope;
 use riv_events::pipeline::PipelineEnvelope;
@@ -44,13 +44,9 @@ impl Publisher for LocalBus {
     async fn publish_event(&self, event: &PipelineEnvelope) -> Result<(), PortError> {
         let event_type = event.body.type_name();
         let workflow = event.body.context().workflow;
-        let target = routing_table()
-            .into_iter()
-            .find(|edge| edge.workflow == workflow && edge.event_type == event_type)
-            .map(|edge| edge.target)
-            .ok_or_else(|| {
-                PortError::permanent(format!("no route for {event_type} of {workflow}"))
-            })?;
+        let target = target(workflow, event_type).ok_or_else(|| {
+            PortError::permanent(format!("no route for {event_type} of {workflow}"))
+        })?;
         self.queues
             .send_dedup(
                 target.as_str(),

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use riv_consumers::ports::{FaceCollection, ObjectStore, Ports, ProfileStore, SystemClock};
-use riv_consumers::workflow::routing_table;
+use riv_consumers::workflow::target;
 use riv_consumers::{Delivery, Disposition, Pipeline, PipelineConfig};
 use riv_events::outcome::OutcomeEnvelope;
 use riv_events::{EventId, ObjectKey, OutcomeKind, ReasonCode, RequestManifest, Stage, UserId};
@@ -170,14 +170,9 @@ impl Direct {
             for item in fresh {
                 let (stage, id, body) = match item {
                     Published::Event(event) => {
-                        let target = routing_table()
-                            .into_iter()
-                            .find(|edge| {
-                                Some(edge.workflow) == event.meta.workflow
-                                    && edge.event_type == event.body.type_name()
-                            })
-                            .expect("every event has a route")
-                            .target;
+                        let workflow = event.meta.workflow.expect("events name their workflow");
+                        let target = target(workflow, event.body.type_name())
+                            .expect("every event has a route");
                         (target, event.meta.event_id, event.to_vec())
                     }
                     Published::Rollback(command) => {
