@@ -50,12 +50,23 @@ impl S3ObjectStore {
         if end <= start {
             return Ok(Some(Vec::new()));
         }
+        self.read(key, Some(format!("bytes={start}-{}", end - 1)))
+            .await
+    }
+
+    /// `GetObject`, whole or for an HTTP byte range; `None` if there is no
+    /// such object.
+    async fn read(
+        &self,
+        key: &ObjectKey,
+        range: Option<String>,
+    ) -> Result<Option<Vec<u8>>, PortError> {
         let sent = self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key.as_str())
-            .range(format!("bytes={start}-{}", end - 1))
+            .set_range(range)
             .send()
             .await;
         let output = match sent {
@@ -65,7 +76,7 @@ impl S3ObjectStore {
             }
             Err(err) => {
                 return Err(port_error(
-                    format!("reading a range of s3://{}/{key}", self.bucket),
+                    format!("reading s3://{}/{key}", self.bucket),
                     err,
                 ));
             }
@@ -168,30 +179,7 @@ pub const PART_SIZE: usize = 5 * 1024 * 1024;
 #[async_trait]
 impl ObjectStore for S3ObjectStore {
     async fn get(&self, key: &ObjectKey) -> Result<Option<Vec<u8>>, PortError> {
-        let sent = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .send()
-            .await;
-        let output = match sent {
-            Ok(output) => output,
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
-                return Ok(None);
-            }
-            Err(err) => {
-                return Err(port_error(
-                    format!("reading s3://{}/{key}", self.bucket),
-                    err,
-                ));
-            }
-        };
-        let bytes = output.body.collect().await.map_err(|err| {
-            PortError::retryable(format!("reading the body of s3://{}/{key}", self.bucket))
-                .with_source(err)
-        })?;
-        Ok(Some(bytes.into_bytes().to_vec()))
+        self.read(key, None).await
     }
 
     async fn put(&self, key: &ObjectKey, bytes: Vec<u8>) -> Result<(), PortError> {
