@@ -112,26 +112,31 @@ fn start_s3() -> Result<S3Server, String> {
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", weed.display()))?;
     let stdin = child.stdin.take().ok_or("no stdin")?;
-    let endpoint = format!("http://127.0.0.1:{s3}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if std::net::TcpStream::connect(("127.0.0.1", s3)).is_ok() && s3_answers(s3) {
-            break;
-        }
-        if Instant::now() > deadline {
-            let log = std::fs::read_to_string(dir.join("weed.log")).unwrap_or_default();
-            return Err(format!("SeaweedFS did not start within 60 s:\n{log}"));
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until_answering(s3, || {
+        let log = std::fs::read_to_string(dir.join("weed.log")).unwrap_or_default();
+        format!("SeaweedFS did not start within 60 s:\n{log}")
+    })?;
     Ok(S3Server {
-        endpoint,
+        endpoint: format!("http://127.0.0.1:{s3}"),
         _lifeline: Mutex::new((child, stdin)),
     })
 }
 
-/// Whether the S3 port answers an HTTP request.
-fn s3_answers(port: u16) -> bool {
+/// Waits up to 60 s for an emulator's port to answer HTTP; `failure` says
+/// what went wrong when it does not.
+fn wait_until_answering(port: u16, failure: impl Fn() -> String) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !answers_http(port) {
+        if Instant::now() > deadline {
+            return Err(failure());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+/// Whether a port on 127.0.0.1 answers an HTTP request.
+fn answers_http(port: u16) -> bool {
     use std::io::Write;
     let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
         return false;
@@ -205,13 +210,7 @@ fn start_moto() -> Result<MotoServer, String> {
         .spawn()
         .map_err(|e| format!("cannot start moto_server: {e}"))?;
     let stdin = child.stdin.take().ok_or("no stdin")?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !s3_answers(port) {
-        if Instant::now() > deadline {
-            return Err("moto_server did not start within 60 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until_answering(port, || "moto_server did not start within 60 s".into())?;
     Ok(MotoServer {
         endpoint: format!("http://127.0.0.1:{port}"),
         _lifeline: Mutex::new((child, stdin)),
