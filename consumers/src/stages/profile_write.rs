@@ -118,8 +118,9 @@ async fn update(
             return Ok(Decision::Pass(context));
         }
     }
+    // No user id here: error messages reach the logs, and user ids may be
+    // e-mail addresses. The message's span carries the request id.
     Err(PortError::retryable(format!(
-        "profile of {} kept changing under {MAX_WRITE_CONFLICTS} writes",
-        context.user_id
+        "the profile kept changing under {MAX_WRITE_CONFLICTS} writes"
     )))
 }
