@@ -13,7 +13,8 @@ const DEFAULTS: Record<string, { retainData: boolean; requestObjectExpiryDays: n
 
 /**
  * The stack's props from context: `<env>:<key>` first, then `<key>`, then the
- * default. Context given on the command line arrives as text.
+ * default. Context given on the command line arrives as text; `pipelineConfig`
+ * may also be an object in `cdk.json`.
  */
 export function stackProps(app: App, envName: string, routing: RoutingArtifact): RivStackProps {
   const defaults = DEFAULTS[envName];
@@ -41,6 +42,24 @@ export function stackProps(app: App, envName: string, routing: RoutingArtifact):
     if (raw === false || raw === 'false') return false;
     throw new Error(`context ${key} must be true or false, not ${JSON.stringify(raw)}`);
   };
+  const jsonObject = (key: string): string | undefined => {
+    const raw = get(key);
+    if (raw === undefined) {
+      return undefined;
+    }
+    let value: unknown = raw;
+    if (typeof raw === 'string') {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        value = undefined;
+      }
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new Error(`context ${key} must be a JSON object, not ${JSON.stringify(raw)}`);
+    }
+    return JSON.stringify(value);
+  };
   const lambdaDir = get('lambdaDir');
   return {
     envName,
@@ -52,6 +71,7 @@ export function stackProps(app: App, envName: string, routing: RoutingArtifact):
     stageMemoryMb: count('stageMemoryMb', 1024, 128),
     oldestMessageAlarmAge: Duration.seconds(count('oldestMessageAlarmSeconds', 900, 60)),
     requestObjectExpiryDays: count('requestObjectExpiryDays', defaults.requestObjectExpiryDays, 0),
+    pipelineConfig: jsonObject('pipelineConfig'),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   };
 }

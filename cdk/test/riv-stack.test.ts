@@ -1,7 +1,7 @@
 // Assertions over the synthesized stacks. The Lambda code is a stand-in
-// `bootstrap` per stage written to a temporary directory here: the real
-// artefacts come from the Rust build of the Lambda binaries, a later step
-// (docs/deploy.md).
+// `bootstrap` per stage (and for the dead-letter function) written to a
+// temporary directory here: the real artefacts come from the Rust build of
+// the Lambda binaries (docs/deploy.md).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,9 +11,20 @@ import { describe, test } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
+import { DEAD_LETTER_FUNCTION } from '../lib/artefacts';
 import { stackProps } from '../lib/config';
 import { writePlaceholderLambdas } from '../lib/placeholders';
-import { ACTIONS_WITHOUT_RESOURCES, EVENT_SOURCE, RivStack, STAGE_NEEDS } from '../lib/riv-stack';
+import {
+  ACTIONS_WITHOUT_RESOURCES,
+  COLLECTION_NEEDS,
+  DEAD_LETTER_NEEDS,
+  EVENT_SOURCE,
+  FACES_BY_USER_INDEX,
+  IMAGE_READING_ACTIONS,
+  Need,
+  RivStack,
+  STAGE_NEEDS,
+} from '../lib/riv-stack';
 import { edgeId, loadRouting } from '../lib/routing';
 
 // Compiled to build/test/: the cdk directory is two levels up.
@@ -24,6 +35,8 @@ const lambdaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riv-lambda-'));
 writePlaceholderLambdas(lambdaDir, routing.stages);
 
 type Resource = { Type: string; Properties?: any; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Construct = { node: { defaultChild?: unknown } };
 
 function synth(id: string, envName: string, context: Record<string, unknown> = {}) {
   const app = new App({
@@ -34,9 +47,21 @@ function synth(id: string, envName: string, context: Record<string, unknown> = {
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<string, Resource>;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as never);
-  return { stack, template, resources, ofType, logicalId };
+  const logicalId = (construct: Construct) => stack.getLogicalId(construct.node.defaultChild as never);
+  const properties = (construct: Construct) => resources[logicalId(construct)].Properties;
+  /** Every statement of the one policy attached to a function's role. */
+  const policyOf = (fn: Construct): Statement[] => {
+    const role = properties(fn).Role['Fn::GetAtt'][0];
+    const policies = ofType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === role));
+    assert.equal(policies.length, 1, `policies of ${logicalId(fn)}`);
+    return policies[0][1].Properties.PolicyDocument.Statement;
+  };
+  /** Each function: every stage's by name, and the dead-letter function. */
+  const functions = (): [string, Construct][] => [
+    ...routing.stages.map((stage): [string, Construct] => [stage, stack.stages[stage].function]),
+    [DEAD_LETTER_FUNCTION, stack.deadLetters.function],
+  ];
+  return { stack, template, resources, ofType, logicalId, properties, policyOf, functions };
 }
 
 const dev = synth('Riv-Dev', 'dev');
@@ -56,6 +81,36 @@ function refs(value: unknown, into: Set<string> = new Set()): Set<string> {
   return into;
 }
 
+function actionsOf(statement: Statement): string[] {
+  return ([] as string[]).concat(statement.Action);
+}
+
+function resourcesOf(statement: Statement): unknown[] {
+  return ([] as unknown[]).concat(statement.Resource);
+}
+
+/** Whether a policy action (`s3:GetObject*`) covers `action` (`s3:GetObject`). */
+function covers(pattern: string, action: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.?+^$()[\]{}|\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(action);
+}
+
+/** Whether some Allow statement grants `action` on a resource `matches` accepts. */
+function allows(statements: Statement[], action: string, matches: (resource: unknown) => boolean): boolean {
+  return statements.some(
+    (st) => st.Effect === 'Allow' && actionsOf(st).some((a) => covers(a, action)) && resourcesOf(st).some(matches),
+  );
+}
+
+/** Matches an ARN built from a logical id's `Arn` plus a suffix (`/requests/*`, `/index/*`). */
+function arnWithSuffix(id: string, suffix: string): (resource: unknown) => boolean {
+  return (resource) => refs(resource).has(id) && JSON.stringify(resource).includes(`"${suffix}"`);
+}
+
+function isArnOf(id: string): (resource: unknown) => boolean {
+  return (resource) => JSON.stringify(resource) === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
+}
+
 /** Every statement of every resource policy in the template. */
 function resourcePolicyStatements(s: typeof dev): { id: string; statement: any }[] {
   const out: { id: string; statement: any }[] = [];
@@ -73,28 +128,50 @@ function resourcePolicyStatements(s: typeof dev): { id: string; statement: any }
   return out;
 }
 
+const touchesCollection = (needs: readonly Need[]) => needs.some((n) => COLLECTION_NEEDS.includes(n));
+
 for (const s of [dev, prod]) {
   const env = s === dev ? 'dev' : 'prod';
+  const key = s.ofType('AWS::KMS::Key')[0][0];
+  const bucket = s.ofType('AWS::S3::Bucket')[0][0];
+  const parked = s.logicalId(s.stack.deadLetters.parkedQueue);
+  const deadLetterFunction = s.stack.deadLetters.function;
+  const dlqs = routing.stages.map((stage) => s.logicalId(s.stack.stages[stage].deadLetterQueue));
+  const stageQueues = routing.stages.map((stage) => s.logicalId(s.stack.stages[stage].queue));
+  const tables = {
+    profiles: s.logicalId(s.stack.tables.profiles),
+    idempotency: s.logicalId(s.stack.tables.idempotency),
+    faces: s.logicalId(s.stack.tables.faces),
+  };
+
   describe(`Riv-${env === 'dev' ? 'Dev' : 'Prod'}`, () => {
-    test('every queue but the dead-letter queues redrives to a dead-letter queue', () => {
+    test('every stage queue redrives to its dead-letter queue; the dead-letter and parked queues redrive nowhere', () => {
       const queues = s.ofType('AWS::SQS::Queue');
-      const dlqIds = new Set(
-        queues.filter(([, q]) => q.Properties.RedrivePolicy).map(([, q]) => q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]),
-      );
-      assert.equal(dlqIds.size, routing.stages.length);
+      assert.equal(queues.length, 2 * routing.stages.length + 1);
       for (const [id, q] of queues) {
-        if (dlqIds.has(id)) {
-          assert.equal(q.Properties.RedrivePolicy, undefined, `${id} is a DLQ with a DLQ of its own`);
+        const redrive = q.Properties.RedrivePolicy;
+        if (id === parked) {
+          // The one queue that is nobody's dead-letter queue and has none:
+          // the end of the line, where people take messages out by hand.
+          assert.equal(redrive, undefined, 'the parked queue redrives nowhere');
+          assert.equal(q.Properties.QueueName, `riv-${env}-parked`);
+        } else if (dlqs.includes(id)) {
+          // Drained by the dead-letter function; what it keeps failing on
+          // stays here and its age alarm fires, rather than being parked unhandled.
+          assert.equal(redrive, undefined, `${id} is a DLQ with a DLQ of its own`);
           assert.match(q.Properties.QueueName, /-dlq$/);
         } else {
-          assert.ok(q.Properties.RedrivePolicy, `${id} has no dead-letter queue`);
-          assert.equal(q.Properties.RedrivePolicy.maxReceiveCount, 5);
+          assert.ok(redrive, `${id} has no dead-letter queue`);
+          assert.equal(redrive.maxReceiveCount, 5);
+          assert.ok(dlqs.includes(redrive.deadLetterTargetArn['Fn::GetAtt'][0]), `${id} redrives to a stage DLQ`);
         }
       }
+      const redriveTargets = queues.filter(([, q]) => q.Properties.RedrivePolicy).map(([, q]) => q.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0]);
+      assert.deepEqual(new Set(redriveTargets), new Set(dlqs));
+      assert.equal(redriveTargets.length, dlqs.length, 'one stage queue per DLQ');
     });
 
     test('every queue is encrypted with the stack key and refuses plain HTTP', () => {
-      const key = s.ofType('AWS::KMS::Key')[0][0];
       for (const [id, q] of s.ofType('AWS::SQS::Queue')) {
         assert.deepEqual(q.Properties.KmsMasterKeyId, { 'Fn::GetAtt': [key, 'Arn'] }, id);
       }
@@ -111,14 +188,30 @@ for (const s of [dev, prod]) {
       for (const [id] of s.ofType('AWS::SQS::Queue')) assert.ok(tlsDenied.has(id), `${id} allows plain HTTP`);
     });
 
-    test('one queue, dead-letter queue and function per stage, the queue outliving the function six times', () => {
+    test('the parked queue is encrypted, TLS only, keeps messages 14 days, and only the dead-letter function sends to it', () => {
+      const q = s.resources[parked].Properties;
+      assert.equal(q.QueueName, `riv-${env}-parked`);
+      assert.deepEqual(q.KmsMasterKeyId, { 'Fn::GetAtt': [key, 'Arn'] });
+      assert.equal(q.MessageRetentionPeriod, 14 * 24 * 3600);
+      for (const [name, fn] of s.functions()) {
+        const sends = allows(s.policyOf(fn), 'sqs:SendMessage', isArnOf(parked));
+        assert.equal(sends, name === DEAD_LETTER_FUNCTION, `${name} may send to the parked queue`);
+      }
+      const variables = s.properties(deadLetterFunction).Environment.Variables;
+      assert.deepEqual(variables.RIV_PARKED_QUEUE_URL, { Ref: parked });
+    });
+
+    test('one queue, dead-letter queue and function per stage, the queues outliving the function six times', () => {
       for (const stage of routing.stages) {
         const { queue, deadLetterQueue, function: fn } = s.stack.stages[stage];
-        const q = s.resources[s.logicalId(queue)].Properties;
-        const f = s.resources[s.logicalId(fn)].Properties;
+        const q = s.properties(queue);
+        const dlq = s.properties(deadLetterQueue);
+        const f = s.properties(fn);
         assert.equal(q.QueueName, `riv-${env}-${stage}`);
-        assert.equal(s.resources[s.logicalId(deadLetterQueue)].Properties.QueueName, `riv-${env}-${stage}-dlq`);
+        assert.equal(dlq.QueueName, `riv-${env}-${stage}-dlq`);
         assert.equal(q.VisibilityTimeout, 6 * f.Timeout);
+        assert.equal(dlq.VisibilityTimeout, 6 * s.properties(deadLetterFunction).Timeout, `${stage}-dlq`);
+        assert.equal(dlq.MessageRetentionPeriod, 14 * 24 * 3600);
         assert.equal(f.Runtime, 'provided.al2023');
         assert.deepEqual(f.Architectures, ['x86_64']);
         assert.equal(f.Handler, 'bootstrap');
@@ -127,10 +220,61 @@ for (const s of [dev, prod]) {
         assert.equal(f.Environment.Variables.RIV_EVENT_SOURCE, EVENT_SOURCE);
       }
       assert.ok(!routing.stages.includes('id_match'));
-      s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', routing.stages.length);
+      s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * routing.stages.length);
       for (const [id, m] of s.ofType('AWS::Lambda::EventSourceMapping')) {
         assert.deepEqual(m.Properties.FunctionResponseTypes, ['ReportBatchItemFailures'], id);
+        assert.equal(m.Properties.BatchSize, 10, id);
       }
+    });
+
+    test('each stage function consumes only its queue and sends only to its own dead-letter queue', () => {
+      const mappings = s.ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+      for (const stage of routing.stages) {
+        const { queue, deadLetterQueue, function: fn } = s.stack.stages[stage];
+        const own = mappings.filter((m) => m.FunctionName.Ref === s.logicalId(fn));
+        assert.deepEqual(own.map((m) => m.EventSourceArn), [{ 'Fn::GetAtt': [s.logicalId(queue), 'Arn'] }], stage);
+        const dlq = s.logicalId(deadLetterQueue);
+        assert.deepEqual(s.properties(fn).Environment.Variables.RIV_DEAD_LETTER_QUEUE_URL, { Ref: dlq }, stage);
+        const sending = s.policyOf(fn).filter((st) => actionsOf(st).some((a) => covers(a, 'sqs:SendMessage')));
+        assert.ok(sending.length > 0, `${stage} cannot send to its dead-letter queue`);
+        for (const st of sending) {
+          for (const resource of resourcesOf(st)) assert.ok(isArnOf(dlq)(resource), `${stage} may send to ${JSON.stringify(resource)}`);
+        }
+      }
+    });
+
+    test('the dead-letter function consumes every dead-letter queue and no other queue', () => {
+      const f = s.properties(deadLetterFunction);
+      assert.equal(f.FunctionName, `riv-${env}-dead_letter`);
+      const stageFunction = s.properties(s.stack.stages['intake'].function);
+      for (const setting of ['Runtime', 'Architectures', 'Handler', 'Timeout', 'MemorySize']) {
+        assert.deepEqual(f[setting], stageFunction[setting], setting);
+      }
+      const sources = s
+        .ofType('AWS::Lambda::EventSourceMapping')
+        .map(([, m]) => m.Properties)
+        .filter((m) => m.FunctionName.Ref === s.logicalId(deadLetterFunction));
+      assert.equal(sources.length, dlqs.length);
+      const consumed = sources.map((m) => m.EventSourceArn['Fn::GetAtt'][0]);
+      assert.deepEqual(new Set(consumed), new Set(dlqs));
+      for (const id of stageQueues) assert.ok(!consumed.includes(id), `the dead-letter function consumes ${id}`);
+      for (const m of sources) {
+        assert.equal(m.BatchSize, 10);
+        assert.deepEqual(m.FunctionResponseTypes, ['ReportBatchItemFailures']);
+      }
+    });
+
+    test("the dead-letter function's queue prefix maps each dead-letter queue's name to its stage", () => {
+      const variables = s.properties(deadLetterFunction).Environment.Variables;
+      const prefix = variables.RIV_QUEUE_PREFIX;
+      assert.equal(prefix, `riv-${env}`);
+      assert.equal(variables.RIV_STAGE, undefined, 'the dead-letter function serves every stage');
+      for (const stage of routing.stages) {
+        const name: string = s.properties(s.stack.stages[stage].deadLetterQueue).QueueName;
+        assert.ok(name.startsWith(`${prefix}-`) && name.endsWith('-dlq'), name);
+        assert.equal(name.slice(prefix.length + 1, -'-dlq'.length), stage);
+      }
+      assert.deepEqual(variables.RIV_PROFILES_TABLE, { Ref: tables.profiles });
     });
 
     test('every routing edge has exactly one rule on the bus, targeting its stage queue with the envelope', () => {
@@ -154,7 +298,6 @@ for (const s of [dev, prod]) {
     });
 
     test('manifests under requests/ go from the default bus to intake', () => {
-      const bucket = s.ofType('AWS::S3::Bucket')[0][0];
       const manifest = s
         .ofType('AWS::Events::Rule')
         .filter(([, r]) => r.Properties.EventBusName === undefined);
@@ -170,16 +313,16 @@ for (const s of [dev, prod]) {
     });
 
     test('the bucket blocks public access, is SSE-KMS, notifies EventBridge and denies plain HTTP', () => {
-      const [[id, bucket]] = s.ofType('AWS::S3::Bucket');
-      assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+      const [[id, b]] = s.ofType('AWS::S3::Bucket');
+      assert.deepEqual(b.Properties.PublicAccessBlockConfiguration, {
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
-      const sse = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
+      const sse = b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
       assert.equal(sse.ServerSideEncryptionByDefault.SSEAlgorithm, 'aws:kms');
-      assert.deepEqual(refs(sse), new Set([s.ofType('AWS::KMS::Key')[0][0]]), id);
+      assert.deepEqual(refs(sse), new Set([key]), id);
       const notifications = s.ofType('Custom::S3BucketNotifications')[0][1];
       assert.deepEqual(notifications.Properties.NotificationConfiguration, { EventBridgeConfiguration: {} });
       const policy = s.ofType('AWS::S3::BucketPolicy')[0][1].Properties.PolicyDocument.Statement;
@@ -200,59 +343,101 @@ for (const s of [dev, prod]) {
       s.template.resourceCountIs('AWS::Lambda::Permission', 0);
     });
 
-    test("every stage function's policy names only its own resources", () => {
-      const shared = (r: { node: { defaultChild?: unknown } }) => s.logicalId(r);
-      const key = s.ofType('AWS::KMS::Key')[0][0];
+    test("every function's policy names only its own resources", () => {
       const bus = s.ofType('AWS::Events::EventBus')[0][0];
-      const bucket = s.ofType('AWS::S3::Bucket')[0][0];
       const topics = Object.fromEntries(s.ofType('AWS::SNS::Topic').map(([id, t]) => [t.Properties.TopicName, id]));
-      const tables = Object.fromEntries(
-        s.ofType('AWS::DynamoDB::Table').map(([id, t]) => [t.Properties.KeySchema[0].AttributeName, id]),
-      );
-      for (const stage of routing.stages) {
-        const needs = STAGE_NEEDS[stage];
-        const allowed = new Set([
-          shared(s.stack.stages[stage].queue),
-          key,
-          bus,
-          tables['key'],
-          topics[`riv-${env}-outcomes`],
-          topics[`riv-${env}-rollback`],
-        ]);
+      const common = [key, bus, tables.idempotency, topics[`riv-${env}-outcomes`], topics[`riv-${env}-rollback`]];
+      const scopes: [string, Construct, readonly Need[], string[]][] = [
+        ...routing.stages.map((stage): [string, Construct, readonly Need[], string[]] => {
+          const { queue, deadLetterQueue, function: fn } = s.stack.stages[stage];
+          return [stage, fn, STAGE_NEEDS[stage], [s.logicalId(queue), s.logicalId(deadLetterQueue)]];
+        }),
+        [DEAD_LETTER_FUNCTION, deadLetterFunction, DEAD_LETTER_NEEDS, [...dlqs, parked]],
+      ];
+      for (const [name, fn, needs, queues] of scopes) {
+        const allowed = new Set([...common, ...queues]);
         if (needs.includes('readRequests') || needs.includes('deleteRequests')) allowed.add(bucket);
-        if (needs.some((n) => n.startsWith('profiles'))) allowed.add(tables['user_id']);
-        if (needs.some((n) => n.startsWith('faces'))) allowed.add(tables['face_id']);
+        if (needs.some((n) => n.startsWith('profiles'))) allowed.add(tables.profiles);
+        if (needs.some((n) => n.startsWith('faces'))) allowed.add(tables.faces);
 
-        const role = s.resources[s.logicalId(s.stack.stages[stage].function)].Properties.Role['Fn::GetAtt'][0];
-        const policies = s
-          .ofType('AWS::IAM::Policy')
-          .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === role));
-        assert.equal(policies.length, 1, stage);
-        const statements = policies[0][1].Properties.PolicyDocument.Statement;
         const actions = new Set<string>();
-        for (const st of statements) {
-          const stActions: string[] = [].concat(st.Action);
+        for (const st of s.policyOf(fn)) {
+          const stActions = actionsOf(st);
           stActions.forEach((a) => actions.add(a));
-          for (const resource of [].concat(st.Resource) as unknown[]) {
+          for (const resource of resourcesOf(st)) {
             if (resource === '*') {
-              for (const a of stActions) assert.ok(ACTIONS_WITHOUT_RESOURCES.includes(a), `${stage}: ${a} on "*"`);
+              for (const a of stActions) assert.ok(ACTIONS_WITHOUT_RESOURCES.includes(a), `${name}: ${a} on "*"`);
               continue;
             }
             const named = refs(resource);
             if (named.size === 0) {
               // Only the collection is named by text.
-              assert.match(JSON.stringify(resource), new RegExp(`:collection/riv-${env}"`), `${stage}: ${JSON.stringify(resource)}`);
+              assert.match(JSON.stringify(resource), new RegExp(`:collection/riv-${env}"`), `${name}: ${JSON.stringify(resource)}`);
               for (const a of stActions) assert.match(a, /^rekognition:/);
             }
-            for (const id of named) assert.ok(allowed.has(id), `${stage} may not touch ${id}`);
+            for (const id of named) assert.ok(allowed.has(id), `${name} may not touch ${id}`);
           }
         }
-        assert.equal(actions.has('rekognition:DetectFaces'), needs.includes('detectFaces'), stage);
-        assert.equal(actions.has('rekognition:IndexFaces'), needs.includes('indexFaces'), stage);
-        assert.equal(actions.has('rekognition:DeleteFaces'), needs.includes('deleteFaces'), stage);
-        assert.equal(actions.has('s3:DeleteObject*'), needs.includes('deleteRequests'), stage);
-        assert.ok(actions.has('events:PutEvents') && actions.has('sns:Publish') && actions.has('sqs:ReceiveMessage'), stage);
+        assert.equal(actions.has('rekognition:DetectFaces'), needs.includes('detectFaces'), name);
+        assert.equal(actions.has('rekognition:IndexFaces'), needs.includes('indexFaces'), name);
+        assert.equal(actions.has('rekognition:DeleteFaces'), needs.includes('deleteFaces'), name);
+        assert.equal(actions.has('s3:DeleteObject*'), needs.includes('deleteRequests'), name);
+        for (const a of ['events:PutEvents', 'sns:Publish', 'sqs:ReceiveMessage', 'sqs:SendMessage']) {
+          assert.ok(actions.has(a), `${name}: ${a}`);
+        }
       }
+      assert.ok(
+        [...s.policyOf(deadLetterFunction)].every((st) => actionsOf(st).every((a) => !/^(s3|rekognition):/.test(a))),
+        'the dead-letter function touches neither objects nor faces',
+      );
+    });
+
+    test('stages that hand Rekognition an S3 image may read requests/* and decrypt it', () => {
+      let checked = 0;
+      for (const [name, fn] of s.functions()) {
+        const policy = s.policyOf(fn);
+        const calls = IMAGE_READING_ACTIONS.filter((action) => allows(policy, action, () => true));
+        if (calls.length === 0) continue;
+        checked++;
+        assert.ok(allows(policy, 's3:GetObject', arnWithSuffix(bucket, '/requests/*')), `${name} calls ${calls} but cannot read requests/*`);
+        assert.ok(allows(policy, 'kms:Decrypt', isArnOf(key)), `${name} calls ${calls} but cannot decrypt`);
+      }
+      assert.equal(checked, 4, 'quality, duplicate_search, face_match and index call Rekognition on images');
+    });
+
+    test('the index stage may search the collection by a stored face', () => {
+      const collection = (resource: unknown) => JSON.stringify(resource).includes(`:collection/riv-${env}"`);
+      const policy = s.policyOf(s.stack.stages['index'].function);
+      assert.ok(allows(policy, 'rekognition:SearchFaces', collection));
+      assert.ok(allows(policy, 'rekognition:IndexFaces', collection));
+    });
+
+    test('the faces table is keyed by key and indexes faces by user', () => {
+      const faces = s.resources[tables.faces].Properties;
+      assert.deepEqual(faces.KeySchema, [{ AttributeName: 'key', KeyType: 'HASH' }]);
+      assert.deepEqual(faces.GlobalSecondaryIndexes, [
+        {
+          IndexName: FACES_BY_USER_INDEX,
+          KeySchema: [{ AttributeName: 'user_id', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]);
+      assert.equal(FACES_BY_USER_INDEX, 'by_user');
+      assert.ok(faces.AttributeDefinitions.some((a: any) => a.AttributeName === 'user_id' && a.AttributeType === 'S'));
+    });
+
+    test('every function on the collection has its id and the faces table, and may query the faces and their index', () => {
+      for (const stage of routing.stages) {
+        const fn = s.stack.stages[stage].function;
+        const variables = s.properties(fn).Environment.Variables;
+        const touches = touchesCollection(STAGE_NEEDS[stage]);
+        assert.equal(variables.RIV_COLLECTION_ID, touches ? `riv-${env}` : undefined, stage);
+        assert.deepEqual(variables.RIV_FACES_TABLE, touches ? { Ref: tables.faces } : undefined, stage);
+        const policy = s.policyOf(fn);
+        assert.equal(allows(policy, 'dynamodb:Query', arnWithSuffix(tables.faces, '/index/*')), touches, `${stage} queries by_user`);
+        assert.equal(allows(policy, 'dynamodb:GetItem', isArnOf(tables.faces)), touches, `${stage} reads faces`);
+      }
+      assert.ok(touchesCollection(STAGE_NEEDS['index']) && !touchesCollection(STAGE_NEEDS['quality']));
     });
 
     test('the collection custom resource may touch only its collection', () => {
@@ -274,24 +459,32 @@ for (const s of [dev, prod]) {
       }
     });
 
-    test('an alarm on every dead-letter queue and on the age of every stage queue', () => {
+    test('alarms on the age of every stage and dead-letter queue, and on any parked message', () => {
       const alarms = s.ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+      const on = (id: string, metric: string) =>
+        alarms.filter((a) => a.MetricName === metric && a.Dimensions[0].Name === 'QueueName' && refs(a.Dimensions[0].Value).has(id));
       for (const stage of routing.stages) {
-        const dlq = s.logicalId(s.stack.stages[stage].deadLetterQueue);
-        const queue = s.logicalId(s.stack.stages[stage].queue);
-        const on = (id: string, metric: string) =>
-          alarms.filter(
-            (a) => a.MetricName === metric && a.Dimensions[0].Name === 'QueueName' && refs(a.Dimensions[0].Value).has(id),
-          );
-        const dlqAlarms = on(dlq, 'ApproximateNumberOfMessagesVisible');
-        assert.equal(dlqAlarms.length, 1, stage);
-        assert.equal(dlqAlarms[0].Threshold, 0);
-        assert.equal(dlqAlarms[0].ComparisonOperator, 'GreaterThanThreshold');
-        assert.equal(on(queue, 'ApproximateAgeOfOldestMessage').length, 1, stage);
-        for (const a of [...dlqAlarms, ...on(queue, 'ApproximateAgeOfOldestMessage')]) {
-          assert.equal(a.AlarmActions.length, 1);
+        for (const [id, name] of [
+          [s.logicalId(s.stack.stages[stage].queue), `riv-${env}-${stage}-oldest-message-age`],
+          [s.logicalId(s.stack.stages[stage].deadLetterQueue), `riv-${env}-${stage}-dlq-oldest-message-age`],
+        ]) {
+          const age = on(id, 'ApproximateAgeOfOldestMessage');
+          assert.equal(age.length, 1, name);
+          assert.equal(age[0].AlarmName, name);
+          assert.equal(age[0].Threshold, 900);
+          assert.equal(age[0].AlarmActions.length, 1);
+          // Dead-letter queues drain now: a message in one is no alarm by itself.
+          assert.equal(on(id, 'ApproximateNumberOfMessagesVisible').length, 0, name);
         }
       }
+      const parkedAlarms = on(parked, 'ApproximateNumberOfMessagesVisible');
+      assert.equal(parkedAlarms.length, 1);
+      assert.equal(parkedAlarms[0].AlarmName, `riv-${env}-parked-not-empty`);
+      assert.equal(parkedAlarms[0].Threshold, 0);
+      assert.equal(parkedAlarms[0].ComparisonOperator, 'GreaterThanThreshold');
+      assert.equal(parkedAlarms[0].AlarmActions.length, 1);
+      assert.ok(!alarms.some((a) => /dlq-not-empty$/.test(a.AlarmName)));
+      assert.equal(alarms.length, 2 * routing.stages.length + 1);
     });
 
     test('topics and tables are encrypted; tables have point-in-time recovery; idempotency expires', () => {
@@ -302,10 +495,9 @@ for (const s of [dev, prod]) {
         assert.equal(t.Properties.SSESpecification.SSEType, 'KMS', id);
         assert.equal(t.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled, true, id);
       }
-      s.template.hasResourceProperties('AWS::DynamoDB::Table', {
-        KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
-        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
-      });
+      const idempotency = s.resources[tables.idempotency].Properties;
+      assert.deepEqual(idempotency.KeySchema, [{ AttributeName: 'key', KeyType: 'HASH' }]);
+      assert.deepEqual(idempotency.TimeToLiveSpecification, { AttributeName: 'expires_at', Enabled: true });
       s.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'sqs',
         RawMessageDelivery: true,
@@ -314,10 +506,17 @@ for (const s of [dev, prod]) {
       });
     });
 
-    test('the outputs apps need', () => {
+    test('the outputs apps and operators need', () => {
       const outputs = s.template.toJSON().Outputs;
-      for (const name of ['BucketName', 'OutcomesTopicArn', 'EventBusName', 'CollectionId', 'KeyArn', 'AlarmTopicArn']) {
+      for (const name of ['BucketName', 'OutcomesTopicArn', 'EventBusName', 'CollectionId', 'KeyArn', 'AlarmTopicArn', 'ParkedQueueUrl']) {
         assert.ok(outputs[name], name);
+      }
+      assert.deepEqual(outputs.ParkedQueueUrl.Value, { Ref: parked });
+    });
+
+    test('without pipelineConfig no function gets RIV_PIPELINE_CONFIG', () => {
+      for (const [name, fn] of s.functions()) {
+        assert.equal(s.properties(fn).Environment.Variables.RIV_PIPELINE_CONFIG, undefined, name);
       }
     });
 
@@ -347,12 +546,43 @@ describe('configuration', () => {
     }
   });
 
+  test('pipelineConfig reaches every function as RIV_PIPELINE_CONFIG', () => {
+    const overrides = { face_match: { threshold: 85 }, delivery: { lease_secs: 30 } };
+    for (const given of [JSON.stringify(overrides, null, 2), overrides]) {
+      const configured = synth('Riv-Dev', 'dev', { 'dev:pipelineConfig': given });
+      for (const [name, fn] of configured.functions()) {
+        const text = configured.properties(fn).Environment.Variables.RIV_PIPELINE_CONFIG;
+        assert.equal(typeof text, 'string', name);
+        assert.deepEqual(JSON.parse(text), overrides, name);
+      }
+    }
+    const other = synth('Riv-Prod', 'prod', { 'dev:pipelineConfig': JSON.stringify(overrides) });
+    assert.equal(other.properties(other.stack.stages['index'].function).Environment.Variables.RIV_PIPELINE_CONFIG, undefined);
+  });
+
+  test('a pipelineConfig that is not a JSON object is refused with its key', () => {
+    for (const bad of ['{"face_match":', '[1, 2]', 'null', '"text"', 42]) {
+      assert.throws(() => synth('Riv-Dev', 'dev', { pipelineConfig: bad }), /pipelineConfig must be a JSON object/, String(bad));
+    }
+  });
+
   test('a bad context value is refused with its key', () => {
     assert.throws(() => synth('Riv-Dev', 'dev', { maxReceiveCount: 'five' }), /maxReceiveCount/);
   });
 
   test('missing Lambda artefacts are named', () => {
     assert.throws(() => synth('Riv-Dev', 'dev', { lambdaDir: path.join(lambdaDir, 'nowhere') }), /bootstrap is missing/);
+    const stagesOnly = fs.mkdtempSync(path.join(os.tmpdir(), 'riv-lambda-stages-'));
+    writePlaceholderLambdas(stagesOnly, routing.stages);
+    fs.rmSync(path.join(stagesOnly, DEAD_LETTER_FUNCTION), { recursive: true });
+    assert.throws(() => synth('Riv-Dev', 'dev', { lambdaDir: stagesOnly }), /dead_letter\/bootstrap is missing/);
+  });
+
+  test('the placeholders include the dead-letter function', () => {
+    for (const name of [...routing.stages, DEAD_LETTER_FUNCTION]) {
+      const bootstrap = path.join(lambdaDir, name, 'bootstrap');
+      assert.ok(fs.statSync(bootstrap).mode & 0o100, `${bootstrap} is executable`);
+    }
   });
 
   test('routing.json is read and checked', () => {
