@@ -5,8 +5,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use riv_compat::CompatConfig;
+use riv_compat::aws_sdk_s3;
+use riv_compat::aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use riv_face_engine::EngineConfig;
 
 /// `riv rekognition-endpoint`'s options.
@@ -21,6 +23,12 @@ pub struct EndpointArgs {
     /// Region written into collection ARNs.
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
+    /// S3 server that `Image.S3Object` images are read from (path-style
+    /// requests). Its region and credentials come from AWS_REGION (or
+    /// AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+    /// AWS_SESSION_TOKEN. Without it, S3Object images are refused.
+    #[arg(long, env = "RIV_REKOGNITION_S3_ENDPOINT", value_name = "URL")]
+    pub s3_endpoint: Option<String>,
 }
 
 /// `$XDG_DATA_HOME/riv/rekognition` (or the platform's data directory).
@@ -41,6 +49,7 @@ pub fn run(args: EndpointArgs, engine: EngineConfig) -> Result<()> {
     }
     let mut config = CompatConfig::new(&args.data_dir, engine);
     config.region = args.region;
+    config.s3 = args.s3_endpoint.as_deref().map(s3_client).transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -54,6 +63,9 @@ pub fn run(args: EndpointArgs, engine: EngineConfig) -> Result<()> {
             "Rekognition-compatible endpoint on http://{addr} (collections in {}; Ctrl-C stops it)",
             args.data_dir.display()
         );
+        if let Some(s3) = &args.s3_endpoint {
+            eprintln!("S3Object images are read from {s3}");
+        }
         riv_compat::serve(config, listener, async {
             crate::run::wait_for_signal().await;
             eprintln!("stopping: finishing the requests in hand");
@@ -61,4 +73,74 @@ pub fn run(args: EndpointArgs, engine: EngineConfig) -> Result<()> {
         .await?;
         Ok(())
     })
+}
+
+/// An S3 client for `endpoint`, with the region and credentials of the
+/// standard AWS environment variables.
+fn s3_client(endpoint: &str) -> Result<aws_sdk_s3::Client> {
+    s3_client_from(endpoint, |name| std::env::var(name).ok())
+}
+
+/// [`s3_client`] with the environment given as a lookup.
+fn s3_client_from(
+    endpoint: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<aws_sdk_s3::Client> {
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+        bail!("--s3-endpoint {endpoint} is not an http:// or https:// URL");
+    }
+    let var = |name: &str| env(name).filter(|value| !value.is_empty());
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    let (Some(key_id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
+    else {
+        bail!(
+            "--s3-endpoint needs S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)"
+        );
+    };
+    let credentials = Credentials::new(
+        key_id,
+        secret,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    );
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(credentials)
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .build();
+    Ok(aws_sdk_s3::Client::from_conf(config))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn s3_clients_need_a_url_and_credentials() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let keys = env(&[
+            ("AWS_ACCESS_KEY_ID", "id"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+        ]);
+        let client = s3_client_from("http://127.0.0.1:8333", keys).unwrap();
+        let config = client.config();
+        assert_eq!(config.region().unwrap().as_ref(), "eu-west-1");
+        assert!(s3_client_from("127.0.0.1:8333", keys).is_err());
+        let none = env(&[("AWS_ACCESS_KEY_ID", "id"), ("AWS_SECRET_ACCESS_KEY", "")]);
+        let err = s3_client_from("http://127.0.0.1:8333", none).unwrap_err();
+        assert!(err.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{err}");
+    }
 }

@@ -18,6 +18,9 @@ pub enum ErrorType {
     InvalidImageFormat,
     /// The image is over the size or pixel limit.
     ImageTooLarge,
+    /// An `S3Object` image that cannot be read (no such bucket, object or
+    /// version, or no permission).
+    InvalidS3Object,
     /// The collection does not exist.
     ResourceNotFound,
     /// The collection already exists.
@@ -41,6 +44,7 @@ impl ErrorType {
             ErrorType::InvalidParameter => "InvalidParameterException",
             ErrorType::InvalidImageFormat => "InvalidImageFormatException",
             ErrorType::ImageTooLarge => "ImageTooLargeException",
+            ErrorType::InvalidS3Object => "InvalidS3ObjectException",
             ErrorType::ResourceNotFound => "ResourceNotFoundException",
             ErrorType::ResourceAlreadyExists => "ResourceAlreadyExistsException",
             ErrorType::InvalidPaginationToken => "InvalidPaginationTokenException",

@@ -2,10 +2,12 @@
 //!
 //! No emulator implements Rekognition, so riv serves the subset it uses —
 //! `CreateCollection`, `DeleteCollection`, `DetectFaces`, `CompareFaces`,
-//! `IndexFaces`, `SearchFacesByImage`, `ListFaces`, `DeleteFaces` — in
-//! Rekognition's own JSON protocol, so an unmodified AWS SDK client pointed
-//! at it (its endpoint URL) gets real answers computed on this machine.
-//! What differs from Rekognition is in `docs/rekognition-endpoint.md`.
+//! `IndexFaces`, `SearchFacesByImage`, `SearchFaces`, `ListFaces`,
+//! `DeleteFaces` — in Rekognition's own JSON protocol, so an unmodified AWS
+//! SDK client pointed at it (its endpoint URL) gets real answers computed on
+//! this machine. Images come inline or, when the endpoint is given an S3
+//! client, as `S3Object`s read from that S3 server. What differs from
+//! Rekognition is in `docs/rekognition-endpoint.md`.
 //!
 //! Start with [`serve`] and [`CompatConfig`].
 //!
@@ -15,12 +17,14 @@
 //! - [`service`]: the operations.
 //! - [`convert`]: the engine's measures on Rekognition's scales.
 //! - [`quality`]: `QualityFilter`'s bars.
+//! - [`images`]: image bytes, inline or from S3, with Rekognition's limits.
 //! - [`validate`]: request fields checked as Rekognition checks them.
 //! - [`store`]: the collections in SQLite, and in memory for exact search.
 //! - [`error`]: Rekognition's error types, and why serving stops.
 
 pub mod convert;
 pub mod error;
+pub mod images;
 pub mod protocol;
 pub mod quality;
 pub mod service;
@@ -35,6 +39,9 @@ use std::sync::Arc;
 use riv_face_engine::{EngineConfig, FaceEngine};
 use tokio::net::TcpListener;
 
+/// The S3 SDK whose client [`CompatConfig::s3`] takes, for callers that do
+/// not depend on it themselves.
+pub use aws_sdk_s3;
 pub use error::{ApiError, ErrorType, ServeError};
 pub use service::Service;
 
@@ -56,16 +63,21 @@ pub struct CompatConfig {
     pub region: String,
     /// The account id written into collection ARNs.
     pub account_id: String,
+    /// The S3 server `Image.S3Object` images are read from; `None` refuses
+    /// them (`InvalidParameterException`).
+    pub s3: Option<aws_sdk_s3::Client>,
 }
 
 impl CompatConfig {
-    /// A configuration with region `us-east-1` and account `000000000000`.
+    /// A configuration with region `us-east-1`, account `000000000000` and
+    /// no S3 server.
     pub fn new(data_dir: impl Into<PathBuf>, engine: EngineConfig) -> Self {
         Self {
             data_dir: data_dir.into(),
             engine,
             region: "us-east-1".to_owned(),
             account_id: "000000000000".to_owned(),
+            s3: None,
         }
     }
 }
@@ -117,5 +129,6 @@ pub async fn open(config: CompatConfig) -> Result<Service, ServeError> {
         collections,
         &config.region,
         &config.account_id,
-    ))
+    )
+    .with_s3(config.s3))
 }

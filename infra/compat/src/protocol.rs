@@ -19,8 +19,8 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::error::{ApiError, ErrorType};
+use crate::images::MAX_IMAGE_BYTES;
 use crate::service::Service;
-use crate::validate::MAX_IMAGE_BYTES;
 
 /// The content type of every request and answer.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -33,13 +33,14 @@ pub const TARGET_PREFIX: &str = "RekognitionService.";
 pub const MAX_BODY_BYTES: usize = MAX_IMAGE_BYTES * 2 * 4 / 3 + 64 * 1024;
 
 /// The operations served.
-pub const OPERATIONS: [&str; 8] = [
+pub const OPERATIONS: [&str; 9] = [
     "CreateCollection",
     "DeleteCollection",
     "DetectFaces",
     "CompareFaces",
     "IndexFaces",
     "SearchFacesByImage",
+    "SearchFaces",
     "ListFaces",
     "DeleteFaces",
 ];
@@ -110,6 +111,7 @@ async fn dispatch(service: &Service, operation: &str, body: &[u8]) -> Result<Res
         "CompareFaces" => answer(service.compare_faces(parse(body)?).await?),
         "IndexFaces" => answer(service.index_faces(parse(body)?).await?),
         "SearchFacesByImage" => answer(service.search_faces_by_image(parse(body)?).await?),
+        "SearchFaces" => answer(service.search_faces(parse(body)?).await?),
         "ListFaces" => answer(service.list_faces(parse(body)?).await?),
         "DeleteFaces" => answer(service.delete_faces(parse(body)?).await?),
         other => Err(ApiError::new(

@@ -4,16 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// An image: inline `Bytes` (base64 in JSON), or an `S3Object` (refused).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Image {
-    /// Base64 of the image file's bytes.
-    pub bytes: Option<String>,
-    /// An S3 object reference; not supported by this endpoint.
-    #[serde(rename = "S3Object")]
-    pub s3_object: Option<serde_json::Value>,
-}
+pub use crate::images::{Image, S3Object};
 
 /// `CreateCollection` / `DeleteCollection` input.
 #[derive(Debug, Clone, Deserialize)]
@@ -232,6 +223,32 @@ pub struct FaceMatch {
     pub similarity: f32,
     /// The stored face.
     pub face: Face,
+}
+
+/// `SearchFaces` input.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SearchFacesRequest {
+    /// The collection to search.
+    pub collection_id: Option<String>,
+    /// The stored face searched for (itself left out of the matches).
+    pub face_id: Option<String>,
+    /// At most this many matches.
+    pub max_faces: Option<i64>,
+    /// 0–100, default 80.
+    pub face_match_threshold: Option<f64>,
+}
+
+/// `SearchFaces` output.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SearchFacesResponse {
+    /// The face searched for.
+    pub searched_face_id: String,
+    /// Matches, most similar first.
+    pub face_matches: Vec<FaceMatch>,
+    /// See [`crate::FACE_MODEL_VERSION`].
+    pub face_model_version: String,
 }
 
 /// `ListFaces` input.

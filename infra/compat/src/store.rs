@@ -230,8 +230,17 @@ impl Collections {
         Ok((found, missing))
     }
 
+    /// The descriptor of a face of a collection, if it holds the face.
+    pub fn descriptor(&self, id: &str, face_id: &str) -> Result<Option<Descriptor>, ApiError> {
+        Ok(self
+            .faces(id)?
+            .iter()
+            .find(|face| face.face_id == face_id)
+            .map(|face| face.descriptor))
+    }
+
     /// Exact search: faces at or above `threshold`, most similar first, at
-    /// most `max`.
+    /// most `max`, leaving out the face `exclude`.
     pub fn search(
         &self,
         id: &str,
@@ -239,10 +248,12 @@ impl Collections {
         scale: &SimilarityScale,
         threshold: f64,
         max: usize,
+        exclude: Option<&str>,
     ) -> Result<Vec<(f64, StoredFace)>, ApiError> {
         let mut hits: Vec<(f64, StoredFace)> = self
             .faces(id)?
             .iter()
+            .filter(|face| Some(face.face_id.as_str()) != exclude)
             .filter_map(|face| {
                 let similarity = scale.compare(probe, &face.descriptor).similarity;
                 (similarity >= threshold).then(|| (similarity, face.clone()))
@@ -320,16 +331,15 @@ mod tests {
         assert_eq!(faces[0].face_id, "f2");
         assert_eq!(faces[0].descriptor.0[5], 1.0);
         assert_eq!(faces[0].external_image_id.as_deref(), Some("ext"));
-        let hits = c
-            .search(
-                "a",
-                &Descriptor([1.0; DESCRIPTOR_LEN]),
-                &SimilarityScale::CALIBRATED,
-                80.0,
-                10,
-            )
-            .unwrap();
+        let probe = Descriptor([1.0; DESCRIPTOR_LEN]);
+        let scale = SimilarityScale::CALIBRATED;
+        let hits = c.search("a", &probe, &scale, 80.0, 10, None).unwrap();
         assert_eq!(hits.len(), 1);
+        let stored = c.descriptor("a", "f2").unwrap().unwrap();
+        assert_eq!(stored.0[0], 1.0);
+        assert!(c.descriptor("a", "f1").unwrap().is_none());
+        let itself = c.search("a", &stored, &scale, 0.0, 10, Some("f2"));
+        assert!(itself.unwrap().is_empty(), "the excluded face is left out");
         assert_eq!(c.faces("b").unwrap_err().kind, ErrorType::ResourceNotFound);
     }
 }

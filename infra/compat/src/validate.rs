@@ -1,14 +1,9 @@
-//! Request fields checked as Rekognition checks them, and the image bytes
-//! taken out of their base64.
+//! Request fields checked as Rekognition checks them.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{ApiError, ErrorType};
-use crate::shapes::Image;
-
-/// Rekognition's limit for inline image bytes (5 MB).
-pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// A required field, or `InvalidParameterException` naming it.
 pub fn required<T>(value: Option<T>, name: &str) -> Result<T, ApiError> {
@@ -71,45 +66,20 @@ pub fn threshold(value: Option<f64>, name: &str, default: f64) -> Result<f64, Ap
     Ok(v)
 }
 
-/// The image's bytes: `Bytes` decoded; `S3Object` refused.
-pub fn image_bytes(image: Option<Image>, name: &str) -> Result<Vec<u8>, ApiError> {
-    let image = required(image, name)?;
-    if image.s3_object.is_some() {
+/// `FaceId`: a lower-case UUID, as Rekognition assigns them.
+pub fn face_id(value: Option<String>) -> Result<String, ApiError> {
+    let id = required(value, "FaceId")?;
+    let groups: Vec<&str> = id.split('-').collect();
+    let shaped = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
+    if !shaped {
         return Err(ApiError::invalid(format!(
-            "{name}.S3Object is not supported by this endpoint: send the image inline as {name}.Bytes"
+            "FaceId '{id}' is not a face id (a lower-case UUID)"
         )));
     }
-    let encoded = image.bytes.ok_or_else(|| {
-        ApiError::invalid(format!(
-            "Requested image should either contain bytes or s3 object: {name}.Bytes is required"
-        ))
-    })?;
-    // Base64 grows by 4/3: refuse before decoding what cannot fit.
-    if encoded.len() / 4 * 3 > MAX_IMAGE_BYTES + 3 {
-        return Err(too_large());
-    }
-    let bytes = STANDARD
-        .decode(encoded.trim())
-        .map_err(|e| ApiError::invalid(format!("{name}.Bytes is not valid base64: {e}")))?;
-    if bytes.is_empty() {
-        return Err(ApiError::new(
-            ErrorType::InvalidImageFormat,
-            "Request has invalid image format: the image is empty",
-        ));
-    }
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
-}
-
-fn too_large() -> ApiError {
-    ApiError::new(
-        ErrorType::ImageTooLarge,
-        format!(
-            "Image size is too large: inline image bytes are limited to {MAX_IMAGE_BYTES} bytes"
-        ),
-    )
+    Ok(id)
 }
 
 /// `ListFaces`' `NextToken`: the collection and the last `seq` returned.
@@ -163,26 +133,11 @@ mod tests {
     }
 
     #[test]
-    fn images_must_be_inline_base64() {
-        let s3 = Image {
-            bytes: None,
-            s3_object: Some(serde_json::json!({"Bucket": "b", "Name": "n"})),
-        };
-        assert!(
-            image_bytes(Some(s3), "Image")
-                .unwrap_err()
-                .message
-                .contains("S3Object")
-        );
-        let bad = Image {
-            bytes: Some("***".into()),
-            s3_object: None,
-        };
-        assert!(image_bytes(Some(bad), "Image").is_err());
-        let ok = Image {
-            bytes: Some(STANDARD.encode(b"abc")),
-            s3_object: None,
-        };
-        assert_eq!(image_bytes(Some(ok), "Image").unwrap(), b"abc");
+    fn face_ids_are_uuids() {
+        let id = "0b9a3f5e-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+        assert_eq!(face_id(Some(id.into())).unwrap(), id);
+        assert!(face_id(Some(id.to_uppercase())).is_err());
+        assert!(face_id(Some("not-a-face".into())).is_err());
+        assert!(face_id(None).is_err());
     }
 }

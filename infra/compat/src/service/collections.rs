@@ -1,61 +1,19 @@
-//! The operations: each takes Rekognition's request shape and returns its
-//! response shape. Engine work and SQL run on the blocking pool; the
-//! collections' mutex is only taken there, never across an `.await`.
+//! The collection operations: `CreateCollection`, `DeleteCollection`,
+//! `IndexFaces`, `SearchFacesByImage`, `SearchFaces`, `ListFaces`,
+//! `DeleteFaces`.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-use riv_face_engine::{Descriptor, FaceDetail as EngineFace, FaceEngine};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 
+use super::{MAX_FACES_PER_IMAGE, Service};
 use crate::FACE_MODEL_VERSION;
-use crate::convert::{self, Attributes, Frame};
+use crate::convert::{self, Attributes};
 use crate::error::ApiError;
 use crate::quality::QualityFilter;
 use crate::shapes::*;
-use crate::store::{Collections, StoredFace};
+use crate::store::StoredFace;
 use crate::validate::{self, int_in, required, threshold};
 
-/// The most faces `IndexFaces` indexes from one image, and the most target
-/// faces `CompareFaces` compares (Rekognition's limits).
-pub const MAX_FACES_PER_IMAGE: usize = 100;
-
-/// The engine and the collections behind every operation.
-#[derive(Debug)]
-pub struct Service {
-    /// Detects, measures and describes faces.
-    engine: Arc<FaceEngine>,
-    /// The collections; locked only on the blocking pool.
-    collections: Arc<Mutex<Collections>>,
-    /// Bounds the engine work running at once (one per core).
-    permits: Semaphore,
-    /// `aws:rekognition:REGION:ACCOUNT:collection/`.
-    arn_prefix: String,
-}
-
-/// The faces of one image, with the size their coordinates refer to.
-struct Analysed {
-    frame: Frame,
-    faces: Vec<(EngineFace, Option<Descriptor>)>,
-}
-
 impl Service {
-    /// A service over a loaded engine and opened collections.
-    pub fn new(
-        engine: Arc<FaceEngine>,
-        collections: Collections,
-        region: &str,
-        account: &str,
-    ) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        Self {
-            engine,
-            collections: Arc::new(Mutex::new(collections)),
-            permits: Semaphore::new(cores),
-            arn_prefix: format!("aws:rekognition:{region}:{account}:collection/"),
-        }
-    }
-
     /// `CreateCollection`.
     pub async fn create_collection(
         &self,
@@ -81,71 +39,6 @@ impl Service {
         Ok(DeleteCollectionResponse { status_code: 200 })
     }
 
-    /// `DetectFaces`.
-    pub async fn detect_faces(
-        &self,
-        req: DetectFacesRequest,
-    ) -> Result<DetectFacesResponse, ApiError> {
-        let attributes = Attributes::parse(&req.attributes)?;
-        let bytes = validate::image_bytes(req.image, "Image")?;
-        let seen = self.analyse(bytes, false).await?;
-        let face_details = seen
-            .faces
-            .iter()
-            .map(|(face, _)| convert::face_detail(face, seen.frame, attributes))
-            .collect();
-        Ok(DetectFacesResponse { face_details })
-    }
-
-    /// `CompareFaces`: the source's largest face against every target face.
-    pub async fn compare_faces(
-        &self,
-        req: CompareFacesRequest,
-    ) -> Result<CompareFacesResponse, ApiError> {
-        let min = threshold(req.similarity_threshold, "SimilarityThreshold", 80.0)?;
-        let filter = QualityFilter::parse(req.quality_filter.as_deref(), QualityFilter::None)?;
-        let source = validate::image_bytes(req.source_image, "SourceImage")?;
-        let target = validate::image_bytes(req.target_image, "TargetImage")?;
-        let source = self.analyse(source, true).await?;
-        let target = self.analyse(target, true).await?;
-        let Some((source_face, Some(probe))) = source
-            .faces
-            .into_iter()
-            .find(|(face, _)| filter.reasons(face).is_empty())
-        else {
-            return Err(ApiError::no_face("source image"));
-        };
-        let mut face_matches = Vec::new();
-        let mut unmatched_faces = Vec::new();
-        for (face, descriptor) in target.faces.iter().take(MAX_FACES_PER_IMAGE) {
-            if !filter.reasons(face).is_empty() {
-                continue;
-            }
-            let Some(descriptor) = descriptor else {
-                continue;
-            };
-            let similarity = self.engine.compare(&probe, descriptor).similarity;
-            let compared = convert::compared_face(face, target.frame);
-            if similarity >= min {
-                face_matches.push(CompareFacesMatch {
-                    similarity: convert::percent(similarity),
-                    face: compared,
-                });
-            } else {
-                unmatched_faces.push(compared);
-            }
-        }
-        face_matches.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
-        Ok(CompareFacesResponse {
-            source_image_face: SourceImageFace {
-                bounding_box: convert::bounding_box(&source_face, source.frame),
-                confidence: convert::percent(source_face.confidence),
-            },
-            face_matches,
-            unmatched_faces,
-        })
-    }
-
     /// `IndexFaces`: the largest faces passing the quality filter, up to
     /// `MaxFaces`.
     pub async fn index_faces(
@@ -157,7 +50,7 @@ impl Service {
         let attributes = Attributes::parse(&req.detection_attributes)?;
         let max_faces = int_in(req.max_faces, "MaxFaces", 1, 4096, 4096)?;
         let filter = QualityFilter::parse(req.quality_filter.as_deref(), QualityFilter::Auto)?;
-        let bytes = validate::image_bytes(req.image, "Image")?;
+        let bytes = self.images.bytes(req.image, "Image").await?;
         let check = id.clone();
         self.with_collections(move |c| c.faces(&check).map(|_| ()))
             .await?;
@@ -217,7 +110,7 @@ impl Service {
         let max = int_in(req.max_faces, "MaxFaces", 1, 4096, 4096)?;
         let min = threshold(req.face_match_threshold, "FaceMatchThreshold", 80.0)?;
         let filter = QualityFilter::parse(req.quality_filter.as_deref(), QualityFilter::None)?;
-        let bytes = validate::image_bytes(req.image, "Image")?;
+        let bytes = self.images.bytes(req.image, "Image").await?;
         let check = id.clone();
         self.with_collections(move |c| c.faces(&check).map(|_| ()))
             .await?;
@@ -230,11 +123,44 @@ impl Service {
         }
         let scale = self.engine.config().similarity;
         let hits = self
-            .with_collections(move |c| c.search(&id, &probe, &scale, min, max))
+            .with_collections(move |c| c.search(&id, &probe, &scale, min, max, None))
             .await?;
         Ok(SearchFacesByImageResponse {
             searched_face_bounding_box: convert::bounding_box(&face, seen.frame),
             searched_face_confidence: convert::percent(face.confidence),
+            face_matches: hits
+                .iter()
+                .map(|(similarity, stored)| FaceMatch {
+                    similarity: convert::percent(*similarity),
+                    face: face_shape(stored),
+                })
+                .collect(),
+            face_model_version: FACE_MODEL_VERSION.to_owned(),
+        })
+    }
+
+    /// `SearchFaces`: a stored face against the rest of its collection. An
+    /// unknown face is `InvalidParameterException`, as on Rekognition.
+    pub async fn search_faces(
+        &self,
+        req: SearchFacesRequest,
+    ) -> Result<SearchFacesResponse, ApiError> {
+        let id = validate::collection_id(req.collection_id)?;
+        let face_id = validate::face_id(req.face_id)?;
+        let max = int_in(req.max_faces, "MaxFaces", 1, 4096, 4096)?;
+        let min = threshold(req.face_match_threshold, "FaceMatchThreshold", 80.0)?;
+        let scale = self.engine.config().similarity;
+        let searched = face_id.clone();
+        let hits = self
+            .with_collections(move |c| {
+                let probe = c
+                    .descriptor(&id, &searched)?
+                    .ok_or_else(|| ApiError::invalid("faceId was not found in the collection."))?;
+                c.search(&id, &probe, &scale, min, max, Some(&searched))
+            })
+            .await?;
+        Ok(SearchFacesResponse {
+            searched_face_id: face_id,
             face_matches: hits
                 .iter()
                 .map(|(similarity, stored)| FaceMatch {
@@ -309,68 +235,6 @@ impl Service {
                 .collect(),
         })
     }
-
-    /// Decodes and detects (and describes, with `describe`) every face,
-    /// largest first, on the blocking pool.
-    async fn analyse(&self, bytes: Vec<u8>, describe: bool) -> Result<Analysed, ApiError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::internal("the endpoint is stopping"))?;
-        let engine = Arc::clone(&self.engine);
-        blocking(move || {
-            let image = engine
-                .decode(&bytes)
-                .map_err(|e| ApiError::from_engine(&e))?;
-            let (detection, upright) = engine.detect(&image);
-            let frame = Frame {
-                width: upright.width(),
-                height: upright.height(),
-            };
-            let mut faces = Vec::with_capacity(detection.faces.len());
-            for face in detection.faces {
-                let descriptor = if describe {
-                    let d = engine
-                        .descriptor(&upright, &face.landmarks)
-                        .map_err(|e| ApiError::from_engine(&e))?;
-                    Some(d)
-                } else {
-                    None
-                };
-                faces.push((face, descriptor));
-            }
-            Ok(Analysed { frame, faces })
-        })
-        .await
-    }
-
-    /// Runs `f` with the collections locked, on the blocking pool.
-    async fn with_collections<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Collections) -> Result<T, ApiError> + Send + 'static,
-    {
-        let collections = Arc::clone(&self.collections);
-        blocking(move || f(&mut lock(&collections))).await
-    }
-}
-
-fn lock(collections: &Mutex<Collections>) -> MutexGuard<'_, Collections> {
-    // rusqlite rolls an unfinished transaction back on drop, so a panic
-    // mid-write leaves the database and the copy consistent enough to go on.
-    collections.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Runs blocking work on tokio's blocking pool.
-async fn blocking<T, F>(f: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
-{
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(format!("worker task failed: {e}")))?
 }
 
 /// The same UUID for the same image bytes.
