@@ -43,6 +43,9 @@ use tokio::net::TcpListener;
 /// not depend on it themselves.
 pub use aws_sdk_s3;
 pub use error::{ApiError, ErrorType, ServeError};
+/// The face engine whose settings [`CompatConfig::engine`] takes, for
+/// callers that do not depend on it themselves.
+pub use riv_face_engine;
 pub use service::Service;
 
 /// The `FaceModelVersion` reported: riv's engine, not one of Rekognition's

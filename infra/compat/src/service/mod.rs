@@ -3,7 +3,7 @@
 //! collections' mutex is only taken there, never across an `.await`.
 //!
 //! This module holds the service and the image operations (`DetectFaces`,
-//! `CompareFaces`); [`collections`] the collection operations.
+//! `CompareFaces`); `collections.rs` the collection operations.
 
 mod collections;
 
