@@ -5,7 +5,9 @@
 //! - [`error`]: every SDK error classified retryable or permanent.
 //! - [`s3`]: the bucket ([`ObjectStore`](riv_consumers::ports::ObjectStore)).
 //! - [`dynamodb`]: profiles and idempotency records.
+//! - [`rekognition`]: the face analyzer and the face collection.
 
 pub mod dynamodb;
 pub mod error;
+pub mod rekognition;
 pub mod s3;

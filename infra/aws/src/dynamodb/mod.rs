@@ -6,6 +6,7 @@
 //! - [`idempotency`]: `IdempotencyStore` in the style of the Powertools
 //!   idempotency utility; key `key`, TTL attribute `expires_at`.
 
+pub mod face_records;
 pub mod idempotency;
 pub mod profiles;
 
