@@ -26,7 +26,7 @@ pub use report::BackfillReport;
 pub use source::{Entry, Gallery, default_state_path, read_source};
 pub use state::{PriorState, StateFile, StateRecord};
 
-use crate::{Client, ClientError, Picture, PreparedRequest};
+use crate::{ClientError, Picture, PreparedRequest, Transport};
 
 /// How to run a backfill.
 #[derive(Debug, Clone)]
@@ -106,8 +106,8 @@ struct Finished {
 }
 
 /// Shared by the users running at once.
-struct Run<'a> {
-    client: &'a Client,
+struct Run<'a, T> {
+    client: &'a T,
     options: &'a BackfillOptions,
     limiter: Option<TokenBucket>,
     state: StateFile,
@@ -118,9 +118,10 @@ struct Run<'a> {
     stop_reason: Mutex<Option<String>>,
 }
 
-/// Runs a backfill of `source` against `client`.
+/// Runs a backfill of `source` through `client` (riv's HTTP API or an AWS
+/// deployment).
 pub async fn backfill(
-    client: &Client,
+    client: &impl Transport,
     source: &Path,
     options: &BackfillOptions,
 ) -> Result<BackfillReport, BackfillError> {
@@ -194,7 +195,7 @@ pub async fn backfill(
     Ok(report)
 }
 
-impl Run<'_> {
+impl<T: Transport> Run<'_, T> {
     /// Sends one user's pictures in order: register until one registers,
     /// then update.
     async fn user(&self, mut plan: UserPlan) -> Result<Vec<Finished>, BackfillError> {
@@ -266,7 +267,7 @@ impl Run<'_> {
                 }
             }
             Err(err) => {
-                if matches!(err, ClientError::Unreachable { .. }) {
+                if err.is_unreachable() {
                     self.stop.store(true, Ordering::Relaxed);
                     let mut why = self.stop_reason.lock().unwrap_or_else(|p| p.into_inner());
                     why.get_or_insert_with(|| err.to_string());

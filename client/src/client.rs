@@ -13,6 +13,7 @@ use crate::api::{
     DeletedUser, ErrorBody, MAX_OBJECT_BYTES, MAX_WAIT_SECS, RequestState, RequestStatus,
     StoredObject, UserProfile,
 };
+use crate::picture::manifest_object;
 use crate::{ClientError, PreparedRequest};
 
 /// Where `riv run` listens unless told otherwise.
@@ -129,15 +130,10 @@ impl Client {
         manifest: &RequestManifest,
         images: Vec<(ObjectKey, Vec<u8>)>,
     ) -> Result<(), ClientError> {
-        let key = RequestManifest::key_for(&manifest.request_id);
-        manifest
-            .validate(key.as_str())
-            .map_err(|err| ClientError::InvalidRequest(err.message))?;
+        let (key, body) = manifest_object(manifest)?;
         for (image_key, bytes) in images {
             self.put_object(&image_key, bytes).await?;
         }
-        let body = serde_json::to_vec(manifest)
-            .map_err(|err| ClientError::InvalidRequest(err.to_string()))?;
         self.put_object(&key, body).await?;
         Ok(())
     }

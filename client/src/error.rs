@@ -63,13 +63,50 @@ pub enum ClientError {
     /// The request the caller built breaks the manifest rules.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// An AWS service could not be reached: no connection, or no answer in
+    /// time.
+    #[error("cannot reach AWS for {what}: {detail}")]
+    AwsUnreachable {
+        /// The call (`S3 PutObject requests/…/selfie.jpg`, `SQS ReceiveMessage`).
+        what: String,
+        /// The SDK's error and its causes.
+        detail: String,
+    },
+    /// An AWS call failed: the service refused it (access denied, no such
+    /// bucket or topic), or the SDK could not make it (no credentials).
+    #[error("{}", aws_failure(what, code.as_deref(), detail))]
+    Aws {
+        /// The call.
+        what: String,
+        /// The service's error code (`AccessDenied`, `NoSuchBucket`, ...),
+        /// when the service answered.
+        code: Option<String>,
+        /// The service's message, or the SDK's error and its causes.
+        detail: String,
+    },
+    /// The call does not exist on this target (`riv user` on AWS).
+    #[error("{what} is not available on the {target} target: {hint}")]
+    Unsupported {
+        /// The call.
+        what: String,
+        /// The target (`aws`).
+        target: String,
+        /// Why, and where to do it instead.
+        hint: String,
+    },
 }
 
 impl ClientError {
     /// Whether trying the same call again later may work: the server was not
     /// reachable, or did not answer in time.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unreachable { .. } | Self::Timeout { .. })
+        self.is_unreachable() || matches!(self, Self::Timeout { .. })
+    }
+
+    /// Whether riv (its HTTP API, or the AWS services of a deployment) could
+    /// not be reached at all: calls after this one are likely to fail too.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable { .. } | Self::AwsUnreachable { .. })
     }
 
     /// The server's error code, for [`ClientError::Http`].
@@ -81,16 +118,19 @@ impl ClientError {
     }
 
     /// A short stable label for reports: `unreachable`, `timeout`,
-    /// `bad_response`, `picture`, `invalid_request`, or the server's code.
+    /// `bad_response`, `picture`, `invalid_request`, `unsupported`, or the
+    /// server's (or AWS's) error code.
     pub fn label(&self) -> String {
         match self {
-            Self::Unreachable { .. } => "unreachable".into(),
+            Self::Unreachable { .. } | Self::AwsUnreachable { .. } => "unreachable".into(),
             Self::Http { code, .. } => code.clone(),
             Self::Timeout { .. } => "timeout".into(),
             Self::BadResponse { .. } => "bad_response".into(),
             Self::Picture(_) => "picture".into(),
             Self::InvalidEndpoint { .. } => "invalid_endpoint".into(),
             Self::InvalidRequest(_) => "invalid_request".into(),
+            Self::Aws { code, .. } => code.clone().unwrap_or_else(|| "aws".into()),
+            Self::Unsupported { .. } => "unsupported".into(),
         }
     }
 
@@ -121,6 +161,14 @@ impl ClientError {
     }
 }
 
+/// An AWS failure for people: a refusal names the service's code.
+fn aws_failure(what: &str, code: Option<&str>, detail: &str) -> String {
+    match code {
+        Some(code) => format!("AWS refused {what}: {code}: {detail}"),
+        None => format!("AWS call {what} failed: {detail}"),
+    }
+}
+
 /// The innermost source of an error ("Connection refused"), which says more
 /// than the transport's outer "error sending request".
 fn root_cause(err: &reqwest::Error) -> String {
@@ -132,7 +180,7 @@ fn root_cause(err: &reqwest::Error) -> String {
 }
 
 /// An error and its sources, joined with `: `.
-fn error_chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -184,6 +184,20 @@ impl PreparedRequest {
     }
 }
 
+/// A manifest's key and JSON body, once it is checked against the manifest
+/// rules: what every transport uploads last.
+pub(crate) fn manifest_object(
+    manifest: &RequestManifest,
+) -> Result<(ObjectKey, Vec<u8>), ClientError> {
+    let key = RequestManifest::key_for(&manifest.request_id);
+    manifest
+        .validate(key.as_str())
+        .map_err(|err| ClientError::InvalidRequest(err.message))?;
+    let body =
+        serde_json::to_vec(manifest).map_err(|err| ClientError::InvalidRequest(err.to_string()))?;
+    Ok((key, body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
