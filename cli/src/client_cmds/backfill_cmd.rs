@@ -4,10 +4,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use riv_client::Client;
+use riv_client::ClientError;
 use riv_client::backfill::{BackfillError, BackfillOptions, backfill};
 
-use super::{ConnArgs, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, print, report_error};
+use super::target::{Connected, with_target};
+use super::{
+    ConnArgs, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, interrupted, print, report_error,
+};
 
 /// The backfill's help epilogue: sources, resuming, exit codes.
 pub const AFTER_HELP: &str = "SOURCE is a directory of USER_ID/ folders of .jpg, .jpeg, .png or .webp \
@@ -17,7 +20,8 @@ Per user the first picture registers the user and the rest update it. Each finis
 appended to the state file; running the same command again skips what was registered or updated \
 and retries the rest.\n\n\
 Exit codes: 0 every picture is in riv; 1 some were denied or failed (see the report); 2 usage \
-error or unreadable source; 3 riv unreachable (is `riv run` running?).";
+error or unreadable source; 3 riv unreachable (is `riv run` running?), or AWS unreachable with \
+--target aws; 130 interrupted (--target aws: the state file keeps what finished).";
 
 /// `riv backfill`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -59,33 +63,37 @@ pub async fn run(args: BackfillArgs) -> Result<i32> {
         eprintln!("error: no such source: {}", args.source.display());
         return Ok(EXIT_USAGE);
     }
-    let client = match Client::new(&args.conn.endpoint) {
-        Ok(client) => client,
-        Err(err) => return Ok(report_error(&err)),
-    };
-    if let Err(err) = client.health().await {
-        return Ok(report_error(&err));
-    }
     let options = BackfillOptions {
         per_user: args.per_user.map(|n| n as usize),
         rate: args.rate,
         concurrency: args.concurrency as usize,
-        state_path: args.state,
+        state_path: args.state.clone(),
         timeout: args.conn.timeout(),
         progress: !args.quiet && std::io::stderr().is_terminal(),
     };
-    let report = match backfill(&client, &args.source, &options).await {
-        Ok(report) => report,
-        Err(err) => {
+    let conn = &args.conn;
+    let ran = with_target(&conn.target, &conn.endpoint, async |target| {
+        if let Connected::Local(client) = target {
+            client.health().await?;
+        }
+        Ok::<_, ClientError>(backfill(target, &args.source, &options).await)
+    })
+    .await;
+    let report = match ran {
+        Ok(Some(Ok(Ok(report)))) => report,
+        Ok(Some(Ok(Err(err)))) => {
             eprintln!("error: {err}");
             return Ok(match err {
                 BackfillError::Source { .. } | BackfillError::Parse { .. } => EXIT_USAGE,
                 BackfillError::State { .. } => EXIT_REFUSED,
             });
         }
+        Ok(Some(Err(err))) => return Ok(report_error(&err)),
+        Ok(None) => return Ok(interrupted()),
+        Err(err) => return Ok(err.report()),
     };
     let mut out = std::io::stdout().lock();
-    if args.conn.json {
+    if conn.json {
         print::json(&mut out, &report)?;
     } else {
         report.write_pretty(&mut out)?;

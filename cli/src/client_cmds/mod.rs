@@ -1,5 +1,6 @@
-//! The commands that talk to a running riv over its HTTP API: register,
-//! auth, update, user get/delete and backfill.
+//! The commands that talk to a running riv: register, auth, update, user
+//! get/delete and backfill; over `riv run`'s HTTP API, or with `--target aws`
+//! through an AWS deployment's bucket and outcomes topic.
 //!
 //! Exit codes (also in each command's help): 0 success, 1 the request was
 //! denied or failed, 2 a usage error or an unusable picture or source, 3 riv
@@ -7,6 +8,7 @@
 
 mod backfill_cmd;
 mod print;
+mod target;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,13 +17,15 @@ use std::time::Duration;
 
 use anyhow::Result;
 use clap::Subcommand;
-use riv_client::{Client, ClientError, Picture, PreparedRequest};
+use riv_client::{Client, ClientError, Picture, PreparedRequest, Transport};
 use riv_events::{UserId, Workflow};
+
+use target::{TargetArgs, TargetKind, with_target};
 
 /// The exit codes, for the commands' help.
 const EXIT_CODES: &str = "Exit codes: 0 success (registered, verified, updated, found, deleted); \
-1 denied, failed or no such user; 2 usage error or unusable picture; \
-3 riv unreachable (is `riv run` running?) or no outcome in time.";
+1 denied, failed or no such user, or refused by AWS; 2 usage error or unusable picture; \
+3 riv (or AWS) unreachable or no outcome in time; 130 interrupted (--target aws).";
 
 /// Exit code: the request was denied or failed.
 const EXIT_REFUSED: i32 = 1;
@@ -29,6 +33,8 @@ const EXIT_REFUSED: i32 = 1;
 const EXIT_USAGE: i32 = 2;
 /// Exit code: riv could not be reached or did not answer in time.
 const EXIT_UNREACHABLE: i32 = 3;
+/// Exit code: stopped by Ctrl-C or SIGTERM (128 + SIGINT, as a shell shows).
+const EXIT_INTERRUPTED: i32 = 130;
 
 /// The client commands, flattened into `riv`'s own.
 #[derive(Debug, Subcommand)]
@@ -104,7 +110,9 @@ pub struct SelfieArgs {
 /// Where riv is and how to answer.
 #[derive(Debug, clap::Args)]
 pub struct ConnArgs {
-    /// riv's HTTP endpoint.
+    #[command(flatten)]
+    target: TargetArgs,
+    /// riv's HTTP endpoint (--target local).
     #[arg(long, env = "RIV_ENDPOINT", default_value = riv_client::DEFAULT_ENDPOINT)]
     endpoint: String,
     /// Seconds to wait for an outcome.
@@ -156,10 +164,7 @@ async fn request(
     args: SelfieArgs,
     properties: Vec<(String, String)>,
 ) -> Result<i32> {
-    let client = match Client::new(&args.conn.endpoint) {
-        Ok(client) => client,
-        Err(err) => return Ok(report_error(&err)),
-    };
+    // A picture that cannot be sent is known before connecting anywhere.
     let picture = match Picture::read(&args.picture).await {
         Ok(picture) => picture,
         Err(err) => return Ok(report_error(&err.into())),
@@ -169,12 +174,19 @@ async fn request(
         Ok(prepared) => prepared,
         Err(err) => return Ok(report_error(&err)),
     };
-    let envelope = match client.run(prepared, args.conn.timeout()).await {
-        Ok(envelope) => envelope,
-        Err(err) => return Ok(report_error(&err)),
+    let conn = &args.conn;
+    let sent = with_target(&conn.target, &conn.endpoint, async |target| {
+        target.run(prepared, conn.timeout()).await
+    })
+    .await;
+    let envelope = match sent {
+        Ok(Some(Ok(envelope))) => envelope,
+        Ok(Some(Err(err))) => return Ok(report_error(&err)),
+        Ok(None) => return Ok(interrupted()),
+        Err(err) => return Ok(err.report()),
     };
     let mut out = std::io::stdout().lock();
-    if args.conn.json {
+    if conn.json {
         print::json(&mut out, &envelope)?;
     } else {
         print::outcome(&mut out, &envelope)?;
@@ -190,6 +202,19 @@ async fn user(command: UserCommand) -> Result<i32> {
     let (user, conn) = match &command {
         UserCommand::Get { user, conn } | UserCommand::Delete { user, conn } => (user, conn),
     };
+    if conn.target.target == TargetKind::Aws {
+        let what = match &command {
+            UserCommand::Get { .. } => "riv user get",
+            UserCommand::Delete { .. } => "riv user delete",
+        };
+        return Ok(report_error(&ClientError::Unsupported {
+            what: what.into(),
+            target: "aws".into(),
+            hint: "a deployment's bucket and outcomes topic offer no user API; users are \
+                   administered inside the deployment"
+                .into(),
+        }));
+    }
     let client = match Client::new(&conn.endpoint) {
         Ok(client) => client,
         Err(err) => return Ok(report_error(&err)),
@@ -224,6 +249,12 @@ async fn user(command: UserCommand) -> Result<i32> {
     }
 }
 
+/// Says the command was interrupted; returns its exit code.
+fn interrupted() -> i32 {
+    eprintln!("interrupted");
+    EXIT_INTERRUPTED
+}
+
 /// Prints a client error on standard error; returns its exit code.
 fn report_error(err: &ClientError) -> i32 {
     eprintln!("error: {err}");
@@ -233,11 +264,16 @@ fn report_error(err: &ClientError) -> i32 {
 /// The exit code a client error calls for.
 fn exit_code(err: &ClientError) -> i32 {
     match err {
-        ClientError::Unreachable { .. } | ClientError::Timeout { .. } => EXIT_UNREACHABLE,
+        ClientError::Unreachable { .. }
+        | ClientError::AwsUnreachable { .. }
+        | ClientError::Timeout { .. } => EXIT_UNREACHABLE,
         ClientError::Picture(_)
         | ClientError::InvalidRequest(_)
-        | ClientError::InvalidEndpoint { .. } => EXIT_USAGE,
+        | ClientError::InvalidEndpoint { .. }
+        | ClientError::Unsupported { .. } => EXIT_USAGE,
         ClientError::Http { status: 413, .. } => EXIT_USAGE,
-        ClientError::Http { .. } | ClientError::BadResponse { .. } => EXIT_REFUSED,
+        ClientError::Http { .. } | ClientError::BadResponse { .. } | ClientError::Aws { .. } => {
+            EXIT_REFUSED
+        }
     }
 }
