@@ -5,6 +5,7 @@
 //! what the command needs and hands it down. Nothing below reads the
 //! environment.
 
+mod aws_cmds;
 mod bench;
 mod bench_pipeline;
 mod client_cmds;
@@ -77,6 +78,16 @@ enum Command {
         args: rekognition_endpoint::EndpointArgs,
         #[command(flatten)]
         engine: EngineArgs,
+    },
+    /// Consume the stage queues on AWS (or an emulator) as long-running workers, until Ctrl-C.
+    Worker {
+        #[command(flatten)]
+        args: aws_cmds::WorkerArgs,
+    },
+    /// Work with riv's AWS resources.
+    Aws {
+        #[command(subcommand)]
+        command: aws_cmds::AwsCommand,
     },
     #[command(flatten)]
     Client(client_cmds::ClientCommand),
@@ -213,6 +224,12 @@ fn run_cli() -> Result<()> {
         Command::RekognitionEndpoint { args, engine } => {
             rekognition_endpoint::run(args, engine.config())?;
         }
+        Command::Worker { args } => {
+            let settings =
+                riv_lambda::config::AwsSettings::from_vars(|name| std::env::var(name).ok())?;
+            aws_cmds::worker(args, settings)?;
+        }
+        Command::Aws { command } => aws_cmds::run(command)?,
         Command::Client(command) => std::process::exit(client_cmds::run(command)?),
         Command::Models { command } => match command {
             ModelsCommand::Fetch { dir, python } => {
