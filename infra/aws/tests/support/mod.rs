@@ -1,6 +1,6 @@
 //! Starts the emulators the AWS adapter tests run against, on 127.0.0.1,
 //! once per test binary: SeaweedFS as a real S3 server, and moto's server
-//! for DynamoDB (and, as the adapters come, SQS, SNS, EventBridge). They are installed
+//! for DynamoDB, SQS, SNS and EventBridge. They are installed
 //! by `tools/emulators/setup.sh` into the user's cache directory. Missing
 //! emulators skip a test with the reason, except under `CI=true`.
 
@@ -37,8 +37,16 @@ pub fn unavailable<T>(why: &str) -> Option<T> {
     None
 }
 
+/// The workspace root: this module is also used by crates at other depths.
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let krate = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    krate
+        .ancestors()
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|toml| toml.contains("[workspace]"))
+        })
+        .map_or_else(|| krate.join("../.."), std::path::Path::to_path_buf)
 }
 
 fn emulator_bin() -> Result<PathBuf, String> {

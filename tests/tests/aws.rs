@@ -1,0 +1,22 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The AWS path end to end on this machine: the stage consumers as
+//! long-running SQS workers over the AWS adapters and the real SDK clients,
+//! against the moto server (S3 notifications, SQS, SNS, EventBridge rules,
+//! DynamoDB) and riv's Rekognition-compatible endpoint, with the resources
+//! provisioned as the CDK app wires them.
+//!
+//! - `lifecycle`: register, duplicate face, auth verified and denied,
+//!   update, delete.
+//! - `faults`: a stage that fails permanently ends the request `failed`
+//!   and rolls back the face already indexed; one that keeps failing with
+//!   retryable errors is dead-lettered, the request ends
+//!   `retries_exhausted`, and the message is parked.
+
+#[path = "../../infra/aws/tests/support/mod.rs"]
+mod emulators;
+
+mod aws {
+    pub mod faults;
+    pub mod lifecycle;
+    pub mod stack;
+}
