@@ -5,7 +5,7 @@ CARGO  ?= cargo
 PYTHON ?= python3
 RIV    := $(or $(CARGO_TARGET_DIR),target)/release/riv
 
-.PHONY: setup photos run test cdk-test lint bench
+.PHONY: setup photos run test cdk-test lint bench lambda
 
 ## Build riv (release) and download + verify the face models.
 setup:
@@ -28,6 +28,10 @@ test: setup photos cdk-test
 ## The CDK app: its assertion tests, then an offline synth of both stacks.
 cdk-test:
 	cd cdk && npm ci --no-audit --no-fund && npm test && npm run synth
+
+## The Lambda artefacts (x86_64, provided.al2023): target/lambda/<function>/bootstrap.
+lambda:
+	tools/lambda/build.sh --check
 
 lint:
 	$(CARGO) fmt --all --check
