@@ -87,9 +87,10 @@ fn env_vars(text: &str, out: &mut BTreeSet<String>) {
 }
 
 #[test]
-fn every_cli_environment_variable_is_documented() {
+fn every_environment_variable_of_the_cli_and_the_aws_processes_is_documented() {
     let mut files = Vec::new();
     rust_files(&workspace().join("cli/src"), &mut files);
+    rust_files(&workspace().join("infra/lambda/src"), &mut files);
     let mut vars = BTreeSet::new();
     for file in &files {
         let text =
