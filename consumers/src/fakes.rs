@@ -53,6 +53,9 @@ pub struct World {
     pub published: Mutex<Vec<Output>>,
     pub faults: Faults,
     pub index_calls: Mutex<usize>,
+    /// Searches by a stored face answer not-found this many more times, as
+    /// an eventually consistent collection does right after indexing.
+    pub unsearchable: Mutex<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -218,13 +221,21 @@ impl FaceCollection for World {
         max: usize,
     ) -> Result<Vec<FaceMatch>, PortError> {
         self.faults.check("search_by_face")?;
+        {
+            let mut unsearchable = lock(&self.unsearchable);
+            if *unsearchable > 0 {
+                *unsearchable -= 1;
+                return Err(PortError::not_found(format!(
+                    "face {face} is not searchable yet"
+                )));
+            }
+        }
         let person = lock(&self.faces)
             .iter()
             .find(|f| &f.face_id == face)
-            .map(|f| f.person.clone());
-        Ok(person
-            .map(|p| self.search(&p, threshold, max, Some(face)))
-            .unwrap_or_default())
+            .map(|f| f.person.clone())
+            .ok_or_else(|| PortError::not_found(format!("face {face} is not in the collection")))?;
+        Ok(self.search(&person, threshold, max, Some(face)))
     }
     async fn compare_with_faces(
         &self,

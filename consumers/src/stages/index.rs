@@ -51,7 +51,8 @@ pub async fn run(
         let matches = ports
             .collection
             .search_by_face(&face_id, threshold, config.duplicate_search.max_matches)
-            .await?;
+            .await
+            .map_err(not_yet_searchable)?;
         if let Some(earlier) = matches
             .iter()
             .find(|m| m.user_id != context.user_id && m.indexed_order < order)
@@ -68,4 +69,17 @@ pub async fn run(
         }
     }
     Ok(Decision::Pass(context))
+}
+
+/// The face was indexed a moment ago, so a collection that cannot find it
+/// yet is catching up (Rekognition's collections are eventually
+/// consistent): try again rather than fail the registration.
+fn not_yet_searchable(err: PortError) -> PortError {
+    if err.kind == crate::error::ErrorKind::NotFound {
+        PortError::retryable(format!(
+            "the face just indexed is not searchable yet: {err}"
+        ))
+    } else {
+        err
+    }
 }

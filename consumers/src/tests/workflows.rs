@@ -44,6 +44,20 @@ async fn register_then_auth_then_update() {
 }
 
 #[tokio::test]
+async fn a_face_not_yet_searchable_after_indexing_is_retried_not_failed() {
+    let h = Harness::new();
+    *h.world.unsearchable.lock().unwrap() = 1;
+    let o = h.run("r1", "register", "ann", json!([face("ann")])).await;
+    assert_eq!(kind(&o), (OutcomeKind::Registered, None));
+    assert_eq!(
+        *h.world.unsearchable.lock().unwrap(),
+        0,
+        "the search was retried"
+    );
+    assert_eq!(h.faces(), 1);
+}
+
+#[tokio::test]
 async fn update_keeps_the_newest_faces_and_deletes_the_rest() {
     let mut config = PipelineConfig::default();
     config.update.keep_last_faces = 2;
