@@ -7,6 +7,9 @@
 //!
 //! - `lifecycle`: register, duplicate face, auth verified and denied,
 //!   update, delete.
+//! - `lambda`: the functions' batch handling, with the test as Lambda's
+//!   event source mappings: a registration, and an unreadable message
+//!   dead-lettered at once and parked.
 //! - `faults`: a stage that fails permanently ends the request `failed`
 //!   and rolls back the face already indexed; one that keeps failing with
 //!   retryable errors is dead-lettered, the request ends
@@ -17,6 +20,7 @@ mod emulators;
 
 mod aws {
     pub mod faults;
+    pub mod lambda;
     pub mod lifecycle;
     pub mod stack;
 }

@@ -53,6 +53,16 @@ impl AwsStack {
     /// Starts everything, with one stage's process given other clients or
     /// settings by `fault` (each stage is its own process on AWS).
     pub async fn start_with(fault: Option<(Stage, Fault)>) -> Option<Self> {
+        Self::boot(fault, true).await
+    }
+
+    /// Starts everything but the workers: the test consumes the queues
+    /// itself (as Lambda's event source mappings do).
+    pub async fn start_without_workers() -> Option<Self> {
+        Self::boot(None, false).await
+    }
+
+    async fn boot(fault: Option<(Stage, Fault)>, workers: bool) -> Option<Self> {
         let models = require_models()?;
         let moto = moto_server()?;
         let sdk = sdk_config(&moto.endpoint).await;
@@ -108,6 +118,9 @@ impl AwsStack {
             processes.push((faulty, plan(vec![stage], false)));
         }
         processes.push((Arc::new(pipeline(&clients, &settings)), plan(healthy, true)));
+        if !workers {
+            processes.clear();
+        }
         for (pipeline, plan) in processes {
             let (sqs, stop) = (clients.sqs.clone(), shutdown.clone());
             tasks.spawn(async move {
