@@ -7,6 +7,7 @@
 //!
 //! - `lifecycle`: register, duplicate face, auth verified and denied,
 //!   update, delete.
+//! - `client`: the test client's AWS target against the running path.
 //! - `lambda`: the functions' batch handling, with the test as Lambda's
 //!   event source mappings: a registration, and an unreadable message
 //!   dead-lettered at once and parked.
@@ -19,6 +20,7 @@
 mod emulators;
 
 mod aws {
+    pub mod client;
     pub mod faults;
     pub mod lambda;
     pub mod lifecycle;

@@ -30,6 +30,8 @@ pub const OUTCOME_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// One running AWS-path pipeline with its own prefix on the shared moto.
 pub struct AwsStack {
+    /// The SDK configuration of the emulator (moto).
+    pub sdk: aws_config::SdkConfig,
     pub clients: Clients,
     pub made: Provisioned,
     pub settings: AwsSettings,
@@ -130,6 +132,7 @@ impl AwsStack {
             });
         }
         Some(Self {
+            sdk,
             clients,
             made,
             settings,
