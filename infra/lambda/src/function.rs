@@ -95,7 +95,8 @@ pub async fn run(consumes: Consumes) -> Result<(), lambda_runtime::Error> {
         .with_ansi(false)
         .without_time() // CloudWatch stamps every line.
         .init();
-    let settings = AwsSettings::from_vars(|name| std::env::var(name).ok())?;
+    let settings = AwsSettings::from_vars(|name| std::env::var(name).ok())
+        .map_err(|err| format!("riv cannot start: {err}"))?;
     if let (Consumes::DeadLetters, None) = (consumes, &settings.queue_prefix) {
         return Err("RIV_QUEUE_PREFIX is not set; the dead-letter function needs it".into());
     }
