@@ -32,6 +32,8 @@ use crate::{PortError, workflow};
 
 mod dead_letter;
 
+pub use dead_letter::parked_message;
+
 /// One message as a queue delivered it.
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery<'a> {

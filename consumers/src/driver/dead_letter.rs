@@ -28,6 +28,27 @@ impl Pipeline {
         }
     }
 
+    /// What a dead-letter consumer does with the message: once the request
+    /// is ended and rolled back the message is parked for people
+    /// ([`parked_message`]), like any message riv cannot process; a
+    /// retryable failure keeps it in the dead-letter queue.
+    pub async fn park_dead_letter(&self, stage: Stage, body: &[u8]) -> Disposition {
+        match self.handle_dead_letter(stage, body).await {
+            Disposition::Ack => {
+                Disposition::DeadLetter("handled: request failed and rolled back".into())
+            }
+            other => other,
+        }
+    }
+}
+
+/// A message as it rests in the parked queue: the queue it came from, why
+/// it was parked, and its body.
+pub fn parked_message(queue: &str, reason: &str, body: &str) -> String {
+    serde_json::json!({ "queue": queue, "reason": reason, "message": body }).to_string()
+}
+
+impl Pipeline {
     async fn dead_stage(&self, stage: Stage, body: &[u8]) -> Disposition {
         let Ok(envelope) = PipelineEnvelope::from_slice(body) else {
             return Disposition::DeadLetter("malformed_message".into());

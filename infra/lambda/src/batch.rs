@@ -183,12 +183,7 @@ pub async fn process(
         }
         Role::DeadLetters { prefix, parked } => {
             let disposition = match stage_of_dead_letter_queue(prefix, queue_name) {
-                Some(stage) => match pipeline.handle_dead_letter(stage, body.as_bytes()).await {
-                    Disposition::Ack => {
-                        Disposition::DeadLetter("handled: request failed and rolled back".into())
-                    }
-                    other => other,
-                },
+                Some(stage) => pipeline.park_dead_letter(stage, body.as_bytes()).await,
                 None => Disposition::DeadLetter(format!(
                     "{queue_name} is not a stage's dead-letter queue under prefix {prefix}"
                 )),

@@ -17,8 +17,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use riv_consumers::driver::parked_message;
 use riv_consumers::{Disposition, PortError};
-use serde_json::json;
 use tracing::{error, warn};
 
 /// The queue operations settling needs.
@@ -103,8 +103,8 @@ pub async fn settle(
                 move_to(dead_letters, message.body, "dead-letter").await
             }
             Source::DeadLetters { queue, parked } => {
-                let wrapped = json!({ "queue": queue, "reason": reason, "message": message.body });
-                move_to(parked, &wrapped.to_string(), "parked").await
+                let parked_form = parked_message(queue, &reason, message.body);
+                move_to(parked, &parked_form, "parked").await
             }
         },
     }

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use riv_consumers::driver::parked_message;
 use riv_consumers::{Delivery, Disposition, Pipeline};
 use riv_events::Stage;
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
@@ -61,13 +61,7 @@ pub async fn dead_letter_worker(
 ) {
     let queue = dead_letter_queue(stage.as_str());
     while let Some(message) = next(&queues, &queue, poll, &shutdown).await {
-        let disposition = pipeline.handle_dead_letter(stage, &message.body).await;
-        let disposition = match disposition {
-            Disposition::Ack => {
-                Disposition::DeadLetter("handled: request failed and rolled back".into())
-            }
-            other => other,
-        };
+        let disposition = pipeline.park_dead_letter(stage, &message.body).await;
         settle(&queues, &queue, &message, disposition).await;
     }
 }
@@ -107,12 +101,8 @@ async fn settle(queues: &LocalQueues, queue: &str, message: &Received, dispositi
             .map(|_| ()),
         Disposition::DeadLetter(reason) => {
             let (target, body) = if queue.ends_with("-dlq") || queue == PARKED_QUEUE {
-                let body = json!({
-                    "queue": queue,
-                    "reason": reason,
-                    "message": String::from_utf8_lossy(&message.body),
-                });
-                (PARKED_QUEUE.to_owned(), body.to_string().into_bytes())
+                let body = parked_message(queue, reason, &String::from_utf8_lossy(&message.body));
+                (PARKED_QUEUE.to_owned(), body.into_bytes())
             } else {
                 warn!(queue, reason, "dead-lettered");
                 (dead_letter_queue(queue), message.body.clone())
