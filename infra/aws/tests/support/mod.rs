@@ -88,6 +88,13 @@ fn start_s3() -> Result<S3Server, String> {
         "-master.telemetry=false".into(),
         "-admin.ui=false".into(),
         format!("-s3.port={s3}"),
+        // Left to itself, mini sizes its volume count from the free disk
+        // space divided by the volume size, and on a nearly full disk it
+        // gets none: every write then fails with InternalError. Volume
+        // files grow as written, so a fixed count costs no space. Each
+        // bucket takes one volume.
+        "-volume.max=500".into(),
+        "-master.volumeSizeLimitMB=64".into(),
     ];
     for flag in [
         "s3.port.grpc",
@@ -236,8 +243,14 @@ pub fn moto_server() -> Option<&'static MotoServer> {
 
 /// SDK config for an emulator endpoint: static test credentials, us-east-1.
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_config_in(endpoint, "us-east-1").await
+}
+
+/// SDK config for an emulator endpoint in `region` (a test that lists
+/// queues or topics takes a region of its own to see only its own).
+pub async fn sdk_config_in(endpoint: &str, region: &'static str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
+        .region(aws_config::Region::from_static(region))
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
             "riv-test",
             "riv-test-secret",
