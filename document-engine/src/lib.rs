@@ -1,0 +1,2 @@
+//! riv-document-engine: identity document images in, text out, read into
+//! [`riv_document::model::DocumentAnalysis`].
