@@ -1,2 +1,6 @@
 //! riv-document-engine: identity document images in, text out, read into
 //! [`riv_document::model::DocumentAnalysis`].
+
+pub mod models;
+pub mod mrz_band;
+pub mod ocr;
