@@ -44,7 +44,10 @@ export type Need =
   | 'facesRead'
   | 'facesWrite'
   | 'detectFaces'
+  /** CompareFaces against the user's stored faces (the collection's adapter). */
   | 'compareFaces'
+  /** CompareFaces between two request images (the selfie and a document). */
+  | 'compareImages'
   | 'searchFacesByImage'
   | 'searchFaces'
   | 'indexFaces'
@@ -59,7 +62,7 @@ export const STAGE_NEEDS: Readonly<Record<string, readonly Need[]>> = {
   intake: ['readRequests', 'profilesRead'],
   quality: ['readRequests', 'detectFaces'],
   duplicate_search: ['readRequests', 'searchFacesByImage', 'facesRead'],
-  id_match: ['readRequests', 'compareFaces'],
+  id_match: ['readRequests', 'detectFaces', 'compareImages'],
   face_match: ['readRequests', 'profilesRead', 'compareFaces', 'searchFacesByImage', 'facesRead'],
   index: ['readRequests', 'indexFaces', 'searchFaces', 'facesWrite'],
   profile_write: ['profilesWrite', 'deleteFaces', 'deleteRequests', 'facesWrite'],
@@ -584,6 +587,7 @@ export class RivStack extends Stack {
           rekognition(['rekognition:DetectFaces'], ['*']);
           break;
         case 'compareFaces':
+        case 'compareImages':
           rekognition(['rekognition:CompareFaces'], ['*']);
           break;
         case 'searchFacesByImage':

@@ -219,7 +219,7 @@ for (const s of [dev, prod]) {
         assert.equal(f.Environment.Variables.RIV_STAGE, stage);
         assert.equal(f.Environment.Variables.RIV_EVENT_SOURCE, EVENT_SOURCE);
       }
-      assert.ok(!routing.stages.includes('id_match'));
+      assert.ok(routing.stages.includes('id_match'));
       s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * routing.stages.length);
       for (const [id, m] of s.ofType('AWS::Lambda::EventSourceMapping')) {
         assert.deepEqual(m.Properties.FunctionResponseTypes, ['ReportBatchItemFailures'], id);
@@ -402,7 +402,7 @@ for (const s of [dev, prod]) {
         assert.ok(allows(policy, 's3:GetObject', arnWithSuffix(bucket, '/requests/*')), `${name} calls ${calls} but cannot read requests/*`);
         assert.ok(allows(policy, 'kms:Decrypt', isArnOf(key)), `${name} calls ${calls} but cannot decrypt`);
       }
-      assert.equal(checked, 4, 'quality, duplicate_search, face_match and index call Rekognition on images');
+      assert.equal(checked, 5, 'quality, duplicate_search, id_match, face_match and index call Rekognition on images');
     });
 
     test('the index stage may search the collection by a stored face', () => {
@@ -586,7 +586,7 @@ describe('configuration', () => {
   });
 
   test('routing.json is read and checked', () => {
-    assert.equal(routing.edges.length, 10);
+    assert.equal(routing.edges.length, 15);
     assert.deepEqual(routing.outcome_kinds, ['registered', 'verified', 'denied', 'updated', 'failed']);
     const bad = path.join(lambdaDir, 'bad-routing.json');
     fs.writeFileSync(bad, JSON.stringify({ ...routing, edges: [{ workflow: 'register', event_type: 'x', target: 'nowhere' }] }));

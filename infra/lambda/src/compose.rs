@@ -106,6 +106,7 @@ pub fn ports(clients: &Clients, settings: &AwsSettings) -> Ports {
     Ports {
         objects: Arc::new(objects),
         analyzer: Arc::new(analyzer),
+        documents: None,
         collection,
         profiles,
         idempotency: Arc::new(DynamoIdempotency::new(

@@ -153,6 +153,7 @@ pub async fn start(
     let ports = Ports {
         objects: Arc::new(objects.clone()),
         analyzer: faces.clone(),
+        documents: None,
         collection: faces,
         profiles: Arc::new(SqliteProfiles::new(db.clone())),
         idempotency: idempotency.clone(),
