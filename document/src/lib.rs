@@ -15,6 +15,7 @@
 //!   [`checks`] (expiry, age, agreement between sources).
 //! - [`dates`]: the date forms documents print.
 
+pub mod aamva;
 pub mod checks;
 pub mod combine;
 pub mod dates;
