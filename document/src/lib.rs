@@ -19,6 +19,7 @@ pub mod aamva;
 pub mod checks;
 pub mod combine;
 pub mod dates;
+pub mod labels;
 pub mod model;
 pub mod mrz;
 pub mod reading;
