@@ -220,3 +220,65 @@ mod tests {
         assert_eq!(r.document_type, DocumentType::Unknown);
     }
 }
+
+#[cfg(test)]
+mod noise {
+    use super::*;
+
+    #[test]
+    fn random_lines_never_panic() {
+        const WORDS: &[&str] = &[
+            "Surname",
+            "DOB",
+            "EXP",
+            "1",
+            "JAN",
+            "1981",
+            "01/02/1990",
+            "M",
+            "Sex",
+            "/",
+            "*",
+            "Given",
+            "Names",
+            "Date",
+            "of",
+            "Birth",
+            "C03005988",
+            "é",
+            "4b",
+            "",
+            "ISS",
+        ];
+        let mut state = 0x1234_5678_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as usize
+        };
+        for _ in 0..500 {
+            let lines: Vec<TextLine> = (0..next() % 12)
+                .map(|_| {
+                    let text: Vec<&str> = (0..next() % 5)
+                        .map(|_| WORDS[next() % WORDS.len()])
+                        .collect();
+                    TextLine {
+                        text: text.join(" "),
+                        confidence: (next() % 101) as f32,
+                        left: (next() % 500) as f32,
+                        top: (next() % 500) as f32,
+                        width: (next() % 200) as f32,
+                        height: (next() % 40) as f32,
+                    }
+                })
+                .collect();
+            let r = read(&lines);
+            assert!(
+                r.fields
+                    .values()
+                    .all(|f| (0.0..=60.001).contains(&f.confidence))
+            );
+        }
+    }
+}

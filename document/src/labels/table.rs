@@ -80,7 +80,10 @@ pub fn words(text: &str) -> Vec<(String, &str)> {
 /// Whether an OCR'd word is a label's word: equal, or one edit away for
 /// words of five letters or more.
 fn word_matches(read: &str, label: &str) -> bool {
-    read == label || (label.len() >= 5 && edit_distance(read, label) <= 1)
+    read == label
+        || (label.len() >= 5
+            && read.len().abs_diff(label.len()) <= 1
+            && edit_distance(read, label) <= 1)
 }
 
 /// How many of `words` (skipping empty ones) `phrase` matches from index

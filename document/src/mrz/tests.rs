@@ -481,3 +481,49 @@ fn garbage_is_an_error_never_a_panic() {
         Err(MrzError::LineCount(4))
     );
 }
+
+#[test]
+fn random_ocr_noise_never_panics() {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<<<<<<<<K kc(";
+    let mut state = 0x9e37_79b9_u32;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state as usize
+    };
+    let specimen = write(DocumentFormat::Td1, &cases()[2].1);
+    for _ in 0..3000 {
+        let count = 1 + next() % 3;
+        let mut lines: Vec<String> = (0..count)
+            .map(|_| {
+                let len = 26 + next() % 22;
+                (0..len)
+                    .map(|_| char::from(ALPHABET[next() % ALPHABET.len()]))
+                    .collect()
+            })
+            .collect();
+        if next() % 2 == 0 {
+            // A real MRZ with a few characters damaged, dropped or doubled.
+            lines = specimen.clone();
+            for _ in 0..(1 + next() % 4) {
+                let l = next() % lines.len();
+                let mut chars: Vec<char> = lines[l].chars().collect();
+                let p = next() % chars.len();
+                match next() % 3 {
+                    0 => chars[p] = char::from(ALPHABET[next() % ALPHABET.len()]),
+                    1 => {
+                        chars.remove(p);
+                    }
+                    _ => chars.insert(p, '<'),
+                }
+                lines[l] = chars.into_iter().collect();
+            }
+        }
+        let strs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        if let Ok(r) = read(&strs, today()) {
+            let _ = r.analysis(today());
+        }
+        let _ = find_lines(&strs);
+    }
+}
