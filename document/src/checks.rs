@@ -25,25 +25,76 @@ pub fn comparable(field: FieldName) -> bool {
 }
 
 /// Whether two sources read `field` the same way, comparing normalised
-/// values: names and other text ignoring case, spaces, fillers and
-/// punctuation (`OSPELT-BECK` = `OSPELT<BECK`); given names also agree when
-/// one source has only the first of them (a licence's barcode keeps the
-/// middle name apart); document numbers ignoring everything but letters and
-/// digits; anything else (dates, sex, codes) exactly.
+/// values: names and other text ignoring case, spaces, fillers, punctuation
+/// and diacritics the way ICAO 9303 transliterates them (`OSPELT-BECK` =
+/// `OSPELT<BECK`, `María` = `MARIA`, `Müller` = `MUELLER` or `MULLER`);
+/// given names also agree when one source has only the first of them (a
+/// licence's barcode keeps the middle name apart); document numbers
+/// ignoring everything but letters and digits; anything else (dates, sex,
+/// codes) exactly.
 pub fn values_agree(field: FieldName, a: &Field, b: &Field) -> bool {
     let (a, b) = (normalized(a), normalized(b));
     match field {
-        FieldName::FirstName => {
-            let (wa, wb) = (words(a), words(b));
-            let n = wa.len().min(wb.len());
-            n > 0 && wa[..n] == wb[..n]
-        }
         FieldName::DateOfBirth
         | FieldName::ExpirationDate
         | FieldName::DateOfIssue
         | FieldName::Sex => a.trim().eq_ignore_ascii_case(b.trim()),
-        _ => letters_and_digits(a) == letters_and_digits(b),
+        _ => {
+            let first_name = field == FieldName::FirstName;
+            [false, true].into_iter().any(|expand_a| {
+                [false, true].into_iter().any(|expand_b| {
+                    let (fa, fb) = (fold(a, expand_a), fold(b, expand_b));
+                    if first_name {
+                        let (wa, wb) = (words(&fa), words(&fb));
+                        let n = wa.len().min(wb.len());
+                        n > 0 && wa[..n] == wb[..n]
+                    } else {
+                        letters_and_digits(&fa) == letters_and_digits(&fb)
+                    }
+                })
+            })
+        }
     }
+}
+
+/// Upper case with diacritics transliterated as ICAO 9303 does: to the bare
+/// letter, or (`expand`) to the two-letter form for the letters that have
+/// one (`Ä` `AE`, `Å` `AA`, `Ö` and `Ø` `OE`, `Ü` `UE`).
+fn fold(text: &str, expand: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_uppercase) {
+        let replacement = match c {
+            'Ä' if expand => "AE",
+            'Å' if expand => "AA",
+            'Ö' | 'Ø' | 'Ő' if expand => "OE",
+            'Ü' | 'Ű' if expand => "UE",
+            'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ą' | 'Ā' | 'Ă' => "A",
+            'Æ' => "AE",
+            'Ç' | 'Č' | 'Ć' | 'Ĉ' | 'Ċ' => "C",
+            'Ð' | 'Ď' | 'Đ' => "D",
+            'È' | 'É' | 'Ê' | 'Ë' | 'Ě' | 'Ę' | 'Ė' | 'Ē' => "E",
+            'Ğ' | 'Ģ' | 'Ĝ' | 'Ġ' => "G",
+            'Ì' | 'Í' | 'Î' | 'Ï' | 'İ' | 'Ī' | 'Į' => "I",
+            'Ķ' => "K",
+            'Ł' | 'Ļ' | 'Ľ' | 'Ĺ' => "L",
+            'Ñ' | 'Ń' | 'Ň' | 'Ņ' => "N",
+            'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ő' | 'Ō' => "O",
+            'Œ' => "OE",
+            'Ř' | 'Ŕ' => "R",
+            'Š' | 'Ś' | 'Ş' | 'Ș' => "S",
+            'Ť' | 'Ţ' | 'Ț' => "T",
+            'Þ' => "TH",
+            'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ů' | 'Ű' | 'Ū' | 'Ų' => "U",
+            'Ý' | 'Ÿ' => "Y",
+            'Ž' | 'Ź' | 'Ż' => "Z",
+            other => {
+                out.push(other);
+                continue;
+            }
+        };
+        out.push_str(replacement);
+    }
+    out
 }
 
 fn normalized(field: &Field) -> &str {

@@ -11,7 +11,7 @@
 //! - [`aamva`]: the AAMVA DL/ID payload of a US or Canadian licence's PDF417.
 //! - [`labels`]: printed labels and their values (`Surname`, `Date of
 //!   Birth`…) from OCR lines with boxes.
-//! - [`combine`]: one analysis from every reader's [`Reading`], with
+//! - [`combine()`]: one analysis from every reader's [`Reading`], with
 //!   [`checks`] (expiry, age, agreement between sources).
 //! - [`dates`]: the date forms documents print.
 

@@ -1,5 +1,5 @@
 //! What one reader (MRZ, barcode, printed text) read from one document,
-//! before [`crate::combine`] merges the readers into one analysis.
+//! before [`crate::combine()`] merges the readers into one analysis.
 
 use std::collections::BTreeMap;
 
