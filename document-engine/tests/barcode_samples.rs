@@ -2,6 +2,8 @@
 //! back decodes byte for byte to the reference payload; the low-resolution
 //! backs, a payment card and face photos give no payload.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: failing loudly is the point
+
 mod support;
 
 use riv_document_engine::barcode::{
@@ -108,4 +110,20 @@ fn payment_card_gives_none() {
         return;
     };
     assert_eq!(outcome, Ok(None));
+}
+
+#[test]
+fn truncated_jpeg_file_does_not_panic() {
+    let Some(path) =
+        support::require_testdata_file(&format!("{AAMVA_DIR}/SampleDriversLicense.jpg"))
+    else {
+        return;
+    };
+    let bytes = std::fs::read(path).unwrap();
+    // The first fifth of the file: the decoder of the image format may
+    // reject it or return the rows it got; neither holds a whole symbol.
+    if let Ok(partial) = image::load_from_memory(&bytes[..bytes.len() / 5]) {
+        let outcome = decode_pdf417(&partial);
+        assert!(!matches!(outcome, Ok(Some(_))), "{outcome:?}");
+    }
 }

@@ -5,10 +5,12 @@
 //!   text, or `None` when the image holds no PDF417 symbol. Other symbologies
 //!   (QR codes, Code 128 on the same card) are never read.
 //! - When the plain decode fails it retries on prepared variants of the
-//!   image ([`Attempt`]): another binarisation, 2× and 3× upscaling, an
-//!   unsharp mask; it stops at the first success and says which attempt
-//!   succeeded. rxing's detector already tries all four right-angle
-//!   orientations, so the image is never rotated here.
+//!   image ([`Attempt`]): another binarisation, 2× and 3× upscaling,
+//!   levelling a tilted symbol, an unsharp mask; it stops at the first
+//!   success and says which attempt succeeded. rxing's detector itself tries
+//!   the four right-angle orientations, but tolerates only about ±2° of tilt
+//!   beyond them: levelling measures the tilt from the located symbol's
+//!   corners and rotates it away.
 //! - The work is bounded ([`DecodeOptions`]): a huge photo is shrunk first,
 //!   and an upscale that would exceed the pixel budget is skipped.
 //!
@@ -47,6 +49,10 @@ pub struct Attempt {
     pub upscale: u32,
     /// Whether an unsharp mask was applied (before upscaling).
     pub sharpen: bool,
+    /// Whether the symbol's tilt was measured on the upscaled image and
+    /// rotated away before decoding (skipped when no symbol was located or
+    /// the tilt is negligible).
+    pub level: bool,
     /// How grey became black and white.
     pub binarization: Binarization,
 }
@@ -56,7 +62,15 @@ impl Attempt {
         Self {
             upscale,
             sharpen,
+            level: false,
             binarization,
+        }
+    }
+
+    const fn levelled(self) -> Self {
+        Self {
+            level: true,
+            ..self
         }
     }
 
@@ -70,6 +84,9 @@ impl fmt::Display for Attempt {
         if self.sharpen {
             f.write_str(" sharpened")?;
         }
+        if self.level {
+            f.write_str(" levelled")?;
+        }
         write!(f, " {}", self.binarization.as_str())
     }
 }
@@ -77,17 +94,23 @@ impl fmt::Display for Attempt {
 /// The attempts of [`Retries::Full`], in order: cheapest and most often
 /// successful first; each image variant's attempts are adjacent so a variant
 /// is prepared once.
-pub const FULL_PLAN: [Attempt; 9] = [
+pub const FULL_PLAN: [Attempt; 12] = [
     Attempt::PLAIN,
     Attempt::new(1, false, Binarization::Global),
+    Attempt::PLAIN.levelled(),
     Attempt::new(2, false, Binarization::Local),
     Attempt::new(2, false, Binarization::Global),
+    Attempt::new(2, false, Binarization::Local).levelled(),
     Attempt::new(1, true, Binarization::Local),
     Attempt::new(2, true, Binarization::Local),
+    Attempt::new(2, true, Binarization::Local).levelled(),
     Attempt::new(3, false, Binarization::Local),
     Attempt::new(3, false, Binarization::Global),
     Attempt::new(3, true, Binarization::Local),
 ];
+
+/// Tilts below this many degrees are not worth a rotation: rxing reads them.
+const MIN_LEVELLED_TILT: f32 = 0.5;
 
 /// Whether to retry on prepared variants when the plain decode fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +213,17 @@ pub fn decode_pdf417_with(
             _ => &variant.insert((key, prepare_variant(&work, *attempt))).1,
         };
         tried += 1;
-        match reader::read(prepared, attempt.binarization) {
+        let outcome = if attempt.level {
+            match reader::skew_degrees(prepared, attempt.binarization) {
+                Some(tilt) if tilt.abs() >= MIN_LEVELLED_TILT => {
+                    reader::read(&prepare::level(prepared, tilt), attempt.binarization)
+                }
+                _ => AttemptOutcome::NotFound,
+            }
+        } else {
+            reader::read(prepared, attempt.binarization)
+        };
+        match outcome {
             AttemptOutcome::Decoded(text) => {
                 return Ok(Some(Pdf417Payload {
                     bytes: reader::text_bytes(&text),
@@ -247,7 +280,8 @@ mod tests {
     #[test]
     fn attempts_name_themselves() {
         assert_eq!(Attempt::PLAIN.to_string(), "1x local");
-        assert_eq!(FULL_PLAN[5].to_string(), "2x sharpened local");
+        assert_eq!(FULL_PLAN[7].to_string(), "2x sharpened local");
+        assert_eq!(FULL_PLAN[8].to_string(), "2x sharpened levelled local");
     }
 
     #[test]

@@ -47,6 +47,42 @@ pub(crate) fn sharpen(image: &GrayImage, upscale: u32) -> GrayImage {
     imageops::unsharpen(image, sigma, 2)
 }
 
+/// Rotates so that a line at `degrees` from the horizontal (image y pointing
+/// down) becomes horizontal: each output pixel samples the source along the
+/// tilted axes, bilinearly. The canvas grows to hold the whole rotated image;
+/// pixels from outside the source repeat its nearest edge, so no artificial
+/// contrast appears at the border.
+pub(crate) fn level(image: &GrayImage, degrees: f32) -> GrayImage {
+    let (width, height) = image.dimensions();
+    if width == 0 || height == 0 {
+        return image.clone();
+    }
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (w, h) = (width as f32, height as f32);
+    let out_width = (w * cos.abs() + h * sin.abs()).ceil().max(1.0) as u32;
+    let out_height = (w * sin.abs() + h * cos.abs()).ceil().max(1.0) as u32;
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    let (ocx, ocy) = (out_width as f32 / 2.0, out_height as f32 / 2.0);
+    let (max_x, max_y) = (width as i64 - 1, height as i64 - 1);
+    let at = |x: i64, y: i64| {
+        f32::from(
+            image
+                .get_pixel(x.clamp(0, max_x) as u32, y.clamp(0, max_y) as u32)
+                .0[0],
+        )
+    };
+    GrayImage::from_fn(out_width, out_height, |x, y| {
+        let (dx, dy) = (x as f32 + 0.5 - ocx, y as f32 + 0.5 - ocy);
+        let sx = cos * dx - sin * dy + cx - 0.5;
+        let sy = sin * dx + cos * dy + cy - 0.5;
+        let (fx, fy) = (sx - sx.floor(), sy - sy.floor());
+        let (x0, y0) = (sx.floor() as i64, sy.floor() as i64);
+        let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+        let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+        image::Luma([(top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +107,24 @@ mod tests {
         let gray = GrayImage::from_pixel(7, 3, Luma([0]));
         assert_eq!(upscale(&gray, 3).dimensions(), (21, 9));
         assert_eq!(upscale(&gray, 1).dimensions(), (7, 3));
+    }
+
+    #[test]
+    fn levelling_makes_a_tilted_line_horizontal() {
+        // A dark line from (10, 10) going right and down at 10 degrees.
+        let mut gray = GrayImage::from_pixel(200, 80, Luma([255]));
+        let slope = 10.0f32.to_radians().tan();
+        for x in 10..190u32 {
+            let y = 10.0 + (x - 10) as f32 * slope;
+            gray.put_pixel(x, y.round() as u32, Luma([0]));
+        }
+        let levelled = level(&gray, 10.0);
+        // Each column's darkest row: constant along the levelled line.
+        let darkest_row =
+            |x: u32| (0..levelled.height()).min_by_key(|&y| levelled.get_pixel(x, y).0[0]);
+        let (left, right) = (darkest_row(60).unwrap(), darkest_row(150).unwrap());
+        assert!(left.abs_diff(right) <= 1, "rows {left} and {right}");
+        assert_eq!(level(&gray, 0.0).dimensions(), (200, 80));
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use image::GrayImage;
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::pdf417::PDF417Reader;
-use rxing::{Binarizer, BinaryBitmap, Exceptions, Luma8Source, Reader};
+use rxing::pdf417::detector::pdf_417_detector;
+use rxing::{Binarizer, BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Point, Reader};
 
 /// How the grey image is turned into black and white modules before the
 /// PDF417 detector runs.
@@ -54,27 +55,112 @@ pub(crate) enum AttemptOutcome {
 /// rxing's detector itself tries the 0°, 180°, 270° and 90° orientations of
 /// the binarised image, so callers need not rotate.
 pub(crate) fn read(image: &GrayImage, binarization: Binarization) -> AttemptOutcome {
-    let (width, height) = image.dimensions();
-    let source = match Luma8Source::new_with_slice(image.as_raw(), width, height) {
-        Ok(source) => source,
-        Err(error) => return AttemptOutcome::Failed(error.to_string()),
-    };
-    // A decoder bug on hostile input must not take the whole process down:
-    // the panic becomes an outcome of this attempt.
-    let result = catch_unwind(AssertUnwindSafe(|| match binarization {
-        Binarization::Local => decode(BinaryBitmap::new(HybridBinarizer::new(source))),
-        Binarization::Global => decode(BinaryBitmap::new(GlobalHistogramBinarizer::new(source))),
-    }));
-    match result {
+    match with_bitmap(image, binarization, &DecodeJob) {
         Ok(Ok(text)) => AttemptOutcome::Decoded(text),
         Ok(Err(error)) => classify(&error),
-        Err(panic) => AttemptOutcome::Failed(panic_message(panic.as_ref())),
+        Err(failure) => AttemptOutcome::Failed(failure),
     }
 }
 
-fn decode<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Result<String, Exceptions> {
-    let result = PDF417Reader::new().decode(&mut bitmap)?;
-    Ok(result.getText().to_owned())
+/// The tilt of the PDF417 symbol in `image`, in degrees within (-45, 45]:
+/// the angle of its rows against the horizontal (image y pointing down),
+/// measured from the corners of its start and stop patterns. `None` when
+/// the detector does not locate a symbol.
+pub(crate) fn skew_degrees(image: &GrayImage, binarization: Binarization) -> Option<f32> {
+    match with_bitmap(image, binarization, &LocateJob) {
+        Ok(Ok(corners)) => skew_from_corners(&corners),
+        _ => None,
+    }
+}
+
+/// Something to do with a binarised image.
+trait Job {
+    type Output;
+    fn run<B: Binarizer>(&self, bitmap: &mut BinaryBitmap<B>) -> Result<Self::Output, Exceptions>;
+}
+
+/// Detect and decode: the symbol's text.
+struct DecodeJob;
+
+impl Job for DecodeJob {
+    type Output = String;
+    fn run<B: Binarizer>(&self, bitmap: &mut BinaryBitmap<B>) -> Result<String, Exceptions> {
+        let result = PDF417Reader::new().decode(bitmap)?;
+        Ok(result.getText().to_owned())
+    }
+}
+
+/// Detect only: the first symbol's corners.
+struct LocateJob;
+
+impl Job for LocateJob {
+    type Output = [Option<Point>; 8];
+    fn run<B: Binarizer>(&self, bitmap: &mut BinaryBitmap<B>) -> Result<Self::Output, Exceptions> {
+        let detected = pdf_417_detector::detect_with_hints(bitmap, &DecodeHints::default(), false)?;
+        detected
+            .getPoints()
+            .first()
+            .copied()
+            .ok_or(Exceptions::NOT_FOUND)
+    }
+}
+
+/// Binarises `image` and runs `job` on it; the outer `Err` is an internal
+/// failure (a rejected buffer or a caught panic).
+fn with_bitmap<J: Job>(
+    image: &GrayImage,
+    binarization: Binarization,
+    job: &J,
+) -> Result<Result<J::Output, Exceptions>, String> {
+    let (width, height) = image.dimensions();
+    let source = Luma8Source::new_with_slice(image.as_raw(), width, height)
+        .map_err(|error| error.to_string())?;
+    // A decoder bug on hostile input must not take the whole process down:
+    // the panic becomes an outcome of this attempt.
+    catch_unwind(AssertUnwindSafe(|| match binarization {
+        Binarization::Local => job.run(&mut BinaryBitmap::new(HybridBinarizer::new(source))),
+        Binarization::Global => job.run(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(
+            source,
+        ))),
+    }))
+    .map_err(|panic| panic_message(panic.as_ref()))
+}
+
+/// Length-weighted mean direction of the symbol's edges, folded to rows.
+///
+/// rxing's corners: 0 and 1 are the top and bottom of the start pattern's
+/// outer edge, 4 and 5 of its inner edge; 2 and 3 the top and bottom of the
+/// stop pattern's outer edge, 6 and 7 of its inner edge. Edges 0–1, 4–5,
+/// 6–7, 2–3 run along the columns; 0–2 and 1–3 along the rows. Directions
+/// are folded modulo 90°, so column edges and rows agree, whichever of the
+/// four right-angle orientations the detector found the symbol in.
+fn skew_from_corners(corners: &[Option<Point>; 8]) -> Option<f32> {
+    const EDGES: [(usize, usize); 6] = [(0, 1), (4, 5), (6, 7), (2, 3), (0, 2), (1, 3)];
+    let mut weighted = 0.0f32;
+    let mut total = 0.0f32;
+    for (a, b) in EDGES {
+        let (Some(p), Some(q)) = (corners[a], corners[b]) else {
+            continue;
+        };
+        let (dx, dy) = (q.x - p.x, q.y - p.y);
+        let length = dx.hypot(dy);
+        if !length.is_finite() || length < 8.0 {
+            continue;
+        }
+        weighted += fold_to_rows(dy.atan2(dx).to_degrees()) * length;
+        total += length;
+    }
+    (total > 0.0).then(|| weighted / total)
+}
+
+/// An edge direction in degrees folded into (-45, 45].
+fn fold_to_rows(degrees: f32) -> f32 {
+    let folded = degrees - 90.0 * (degrees / 90.0).round();
+    if folded <= -45.0 {
+        folded + 90.0
+    } else {
+        folded
+    }
 }
 
 fn classify(error: &Exceptions) -> AttemptOutcome {
@@ -126,9 +212,41 @@ mod tests {
     }
 
     #[test]
+    fn edge_directions_fold_to_row_tilt() {
+        assert_eq!(fold_to_rows(3.0), 3.0);
+        assert_eq!(fold_to_rows(93.0), 3.0);
+        assert_eq!(fold_to_rows(-87.0), 3.0);
+        assert_eq!(fold_to_rows(183.0), 3.0);
+        assert_eq!(fold_to_rows(-45.0), 45.0);
+    }
+
+    #[test]
+    fn skew_is_the_mean_of_the_edges() {
+        let tilt = 4.0f32.to_radians();
+        let (sin, cos) = tilt.sin_cos();
+        // A 300 x 100 symbol rotated by 4 degrees (y down): rows run along
+        // (cos, sin), columns along (-sin, cos).
+        let at = |x: f32, y: f32| Some(Point::new(x * cos - y * sin, x * sin + y * cos));
+        let corners = [
+            at(0.0, 0.0),
+            at(0.0, 100.0),
+            at(300.0, 0.0),
+            at(300.0, 100.0),
+            at(17.0, 0.0),
+            at(17.0, 100.0),
+            None,
+            None,
+        ];
+        let skew = skew_from_corners(&corners).unwrap();
+        assert!((skew - 4.0).abs() < 1e-3, "{skew}");
+        assert_eq!(skew_from_corners(&[None; 8]), None);
+    }
+
+    #[test]
     fn a_blank_image_has_no_symbol() {
         let blank = GrayImage::from_pixel(64, 32, image::Luma([255]));
         assert_eq!(read(&blank, Binarization::Local), AttemptOutcome::NotFound);
         assert_eq!(read(&blank, Binarization::Global), AttemptOutcome::NotFound);
+        assert_eq!(skew_degrees(&blank, Binarization::Local), None);
     }
 }

@@ -7,6 +7,7 @@
 //!   variants print why a test is skipped and return `None`, or fail under
 //!   `CI=true` so CI can never pass by skipping.
 //! - [`aamva`]: a test-only writer of AAMVA DL/ID barcode payloads.
+//! - [`fixtures`]: the generated licence set and its degradations.
 //! - [`render`]: PDF417 symbols drawn at a given module width, and the
 //!   degradations a camera adds (blur, tilt, noise, JPEG).
 //!
@@ -18,6 +19,7 @@
 #![allow(dead_code, clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 pub mod aamva;
+pub mod fixtures;
 pub mod render;
 
 use std::path::{Path, PathBuf};
