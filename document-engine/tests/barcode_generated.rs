@@ -148,3 +148,17 @@ fn truncated_symbols_are_undecodable() {
         );
     }
 }
+
+#[test]
+fn a_clearly_tilted_symbol_is_levelled_first() {
+    let licence = support::aamva::sample_licence("636012", 10, "ON", true);
+    let symbol = render::pdf417_image(&licence.to_text(), 3);
+    for degrees in [5.0, -5.0, 12.0] {
+        let payload = decode(render::rotate(&symbol, degrees))
+            .unwrap()
+            .unwrap_or_else(|| panic!("tilted {degrees}°: no payload"));
+        assert_eq!(payload.bytes, licence.to_bytes());
+        assert!(payload.attempt.level, "{degrees}°: {}", payload.attempt);
+        assert_eq!(payload.attempts_tried, 1, "{degrees}°: {}", payload.attempt);
+    }
+}

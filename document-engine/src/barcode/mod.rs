@@ -93,7 +93,8 @@ impl fmt::Display for Attempt {
 
 /// The attempts of [`Retries::Full`], in order: cheapest and most often
 /// successful first; each image variant's attempts are adjacent so a variant
-/// is prepared once.
+/// is prepared once. When the symbol is located with a tilt of 2° or more,
+/// the levelled attempts run first.
 pub const FULL_PLAN: [Attempt; 12] = [
     Attempt::PLAIN,
     Attempt::new(1, false, Binarization::Global),
@@ -111,6 +112,29 @@ pub const FULL_PLAN: [Attempt; 12] = [
 
 /// Tilts below this many degrees are not worth a rotation: rxing reads them.
 const MIN_LEVELLED_TILT: f32 = 0.5;
+
+/// From this tilt on, rxing's own decode of the unlevelled symbol mostly
+/// fails, and failing there is slow (it gropes for rows that drift): the
+/// levelled attempts go first.
+const LEVEL_FIRST_TILT: f32 = 2.0;
+
+/// The attempts to run, in order. With retries, a symbol located at the
+/// start with a clear tilt moves the levelled attempts to the front.
+fn plan(work: &GrayImage, retries: Retries) -> Vec<Attempt> {
+    match retries {
+        Retries::None => vec![Attempt::PLAIN],
+        Retries::Full => {
+            let tilted = reader::skew_degrees(work, Binarization::Local)
+                .is_some_and(|tilt| tilt.abs() >= LEVEL_FIRST_TILT);
+            let mut plan = FULL_PLAN.to_vec();
+            if tilted {
+                // Stable: levelled attempts first, each group in plan order.
+                plan.sort_by_key(|attempt| !attempt.level);
+            }
+            plan
+        }
+    }
+}
 
 /// Whether to retry on prepared variants when the plain decode fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +163,7 @@ impl Default for DecodeOptions {
         Self {
             retries: Retries::Full,
             max_side: 2560,
-            max_pixels: 8_000_000,
+            max_pixels: 4_000_000,
         }
     }
 }
@@ -192,16 +216,12 @@ pub fn decode_pdf417_with(
         return Err(BarcodeError::EmptyImage { width, height });
     }
     let work = prepare::working_image(image, options.max_side);
-    let plan: &[Attempt] = match options.retries {
-        Retries::None => &FULL_PLAN[..1],
-        Retries::Full => &FULL_PLAN,
-    };
 
     let mut variant: Option<((u32, bool), GrayImage)> = None;
     let mut tried = 0;
     let mut located: Option<String> = None;
     let mut failed: Option<String> = None;
-    for attempt in plan {
+    for attempt in &plan(&work, options.retries) {
         let (w, h) = work.dimensions();
         let pixels = u64::from(w) * u64::from(h) * u64::from(attempt.upscale).pow(2);
         if attempt.upscale > 1 && pixels > options.max_pixels {
