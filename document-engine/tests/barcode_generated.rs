@@ -162,3 +162,16 @@ fn a_clearly_tilted_symbol_is_levelled_first() {
         assert_eq!(payload.attempts_tried, 1, "{degrees}°: {}", payload.attempt);
     }
 }
+
+#[test]
+fn a_huge_photo_is_read_within_the_size_bound() {
+    let licence = support::aamva::sample_licence("636028", 8, "BC", true);
+    // Modules of 6 pixels in a 5200x2600 frame: shrunk to 2560 pixels wide,
+    // the modules are still about 3 pixels.
+    let symbol = render::pdf417_image(&licence.to_text(), 6);
+    let photo = render::on_card(&symbol, 5200, 2600, (900, 700), (230, 190));
+    let payload = decode(photo)
+        .unwrap()
+        .expect("the symbol in the huge photo");
+    assert_eq!(payload.bytes, licence.to_bytes());
+}
