@@ -269,7 +269,7 @@ pub fn decode_pdf417_with(
 
 fn prepare_variant(gray: &GrayImage, attempt: Attempt) -> GrayImage {
     if attempt.sharpen {
-        prepare::upscale(&prepare::sharpen(gray, 1), attempt.upscale)
+        prepare::upscale(&prepare::sharpen(gray), attempt.upscale)
     } else {
         prepare::upscale(gray, attempt.upscale)
     }

@@ -40,11 +40,10 @@ pub(crate) fn upscale(image: &GrayImage, factor: u32) -> GrayImage {
     )
 }
 
-/// An unsharp mask sized to the image scale: `sigma` grows with the upscale
-/// factor so the same physical blur is undone.
-pub(crate) fn sharpen(image: &GrayImage, upscale: u32) -> GrayImage {
-    let sigma = 1.0 * upscale.max(1) as f32;
-    imageops::unsharpen(image, sigma, 2)
+/// An unsharp mask of one pixel's radius, applied before any upscaling:
+/// restores the edges of modules a little out of focus.
+pub(crate) fn sharpen(image: &GrayImage) -> GrayImage {
+    imageops::unsharpen(image, 1.0, 2)
 }
 
 /// Rotates so that a line at `degrees` from the horizontal (image y pointing
@@ -136,7 +135,7 @@ mod tests {
             }
         }
         let soft = imageops::blur(&gray, 1.5);
-        let sharp = sharpen(&soft, 1);
+        let sharp = sharpen(&soft);
         let contrast = |img: &GrayImage| {
             i32::from(img.get_pixel(11, 2).0[0]) - i32::from(img.get_pixel(8, 2).0[0])
         };
