@@ -11,8 +11,10 @@ mod bench_pipeline;
 mod client_cmds;
 mod document_cmd;
 mod evaluate;
+mod evaluate_portraits;
 mod faces;
 mod models_fetch;
+mod portrait_cards;
 mod rekognition_endpoint;
 mod run;
 
@@ -160,6 +162,18 @@ enum FacesCommand {
         /// Which face of a photo with several to compare.
         #[arg(long, value_enum, default_value_t = faces::Pick::Largest)]
         pick: faces::Pick,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Selfie against document portrait: each pair's second photo rendered
+    /// as an identity card's front (small, printed, blurred, JPEG), error
+    /// rates and thresholds per card variant, as Markdown.
+    EvaluatePortraits {
+        #[arg(long, required = true)]
+        pairs: Vec<PathBuf>,
+        /// Also report the error rates at these similarities.
+        #[arg(long)]
+        at: Vec<f64>,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -347,6 +361,9 @@ fn run_cli() -> Result<()> {
                     engine,
                 } => {
                     evaluate::evaluate(&engine.load()?, &pairs, pick, markdown, &mut out)?;
+                }
+                FacesCommand::EvaluatePortraits { pairs, at, engine } => {
+                    evaluate_portraits::evaluate_portraits(&engine.load()?, &pairs, &at, &mut out)?;
                 }
             }
         }

@@ -100,7 +100,7 @@ async fn a_valid_document_registers_with_its_fields_in_the_profile() {
     assert_eq!(kind(&o), (OutcomeKind::Registered, None));
     let report = o.outcome().findings.document.clone().unwrap();
     assert_eq!(report.portrait_similarity.unwrap().value(), 95.0);
-    assert_eq!(report.threshold.value(), 75.0);
+    assert_eq!(report.threshold.value(), 94.0);
     assert_eq!(report.fields["DATE_OF_BIRTH"].best(), "1974-08-12");
 
     let profiles = h.world.profiles.lock().unwrap();
@@ -204,7 +204,7 @@ async fn the_selfie_must_be_the_person_on_the_document() {
         (OutcomeKind::Denied, Some(ReasonCode::DocumentFaceMismatch))
     );
     let measured = o.outcome().measured.clone().unwrap();
-    assert_eq!((measured.value, measured.limit), (20.0, 75.0));
+    assert_eq!((measured.value, measured.limit), (20.0, 94.0));
     assert_eq!(h.faces(), 0);
 
     let o = h
