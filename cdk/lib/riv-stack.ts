@@ -44,11 +44,16 @@ export type Need =
   | 'facesRead'
   | 'facesWrite'
   | 'detectFaces'
+  /** CompareFaces against the user's stored faces (the collection's adapter). */
   | 'compareFaces'
+  /** CompareFaces between two request images (the selfie and a document). */
+  | 'compareImages'
   | 'searchFacesByImage'
   | 'searchFaces'
   | 'indexFaces'
-  | 'deleteFaces';
+  | 'deleteFaces'
+  /** Textract AnalyzeID on a request's document pages. */
+  | 'analyzeId';
 
 /**
  * Each stage's needs. Every stage also consumes its own queue, sends to its
@@ -59,7 +64,7 @@ export const STAGE_NEEDS: Readonly<Record<string, readonly Need[]>> = {
   intake: ['readRequests', 'profilesRead'],
   quality: ['readRequests', 'detectFaces'],
   duplicate_search: ['readRequests', 'searchFacesByImage', 'facesRead'],
-  id_match: ['readRequests', 'compareFaces'],
+  id_match: ['readRequests', 'detectFaces', 'compareImages', 'analyzeId'],
   face_match: ['readRequests', 'profilesRead', 'compareFaces', 'searchFacesByImage', 'facesRead'],
   index: ['readRequests', 'indexFaces', 'searchFaces', 'facesWrite'],
   profile_write: ['profilesWrite', 'deleteFaces', 'deleteRequests', 'facesWrite'],
@@ -88,22 +93,27 @@ export const COLLECTION_NEEDS: readonly Need[] = [
 ];
 
 /**
- * Rekognition actions that take their image as an S3 object, which
- * Rekognition reads with the caller's permissions: whoever may call them
- * must also be able to read `requests/*` and decrypt with the key.
+ * Rekognition and Textract actions that take their image as an S3 object,
+ * which the service reads with the caller's permissions: whoever may call
+ * them must also be able to read `requests/*` and decrypt with the key.
  */
 export const IMAGE_READING_ACTIONS: readonly string[] = [
   'rekognition:DetectFaces',
   'rekognition:CompareFaces',
   'rekognition:SearchFacesByImage',
   'rekognition:IndexFaces',
+  'textract:AnalyzeID',
 ];
 
 /**
- * Rekognition actions that have no resource-level permissions: AWS only
- * accepts `Resource: "*"` for them. Every other statement names a resource.
+ * Actions that have no resource-level permissions: AWS only accepts
+ * `Resource: "*"` for them. Every other statement names a resource.
  */
-export const ACTIONS_WITHOUT_RESOURCES: readonly string[] = ['rekognition:DetectFaces', 'rekognition:CompareFaces'];
+export const ACTIONS_WITHOUT_RESOURCES: readonly string[] = [
+  'rekognition:DetectFaces',
+  'rekognition:CompareFaces',
+  'textract:AnalyzeID',
+];
 
 export interface RivStackProps extends StackProps {
   /** `prod`, `dev`: names the bus (`riv-<env>`), queues, topics, functions and collection. */
@@ -552,6 +562,7 @@ export class RivStack extends Stack {
 
   private grantNeeds(shared: Shared, fn: lambda.Function, needs: readonly Need[]): void {
     const { bucket, tables } = shared;
+    // Rekognition's and Textract's statements.
     const rekognition = (actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
     for (const need of needs) {
@@ -579,11 +590,15 @@ export class RivStack extends Stack {
         case 'facesWrite':
           tables.faces.grantReadWriteData(fn);
           break;
-        // No resource-level permissions exist for these two (see ACTIONS_WITHOUT_RESOURCES).
+        // No resource-level permissions exist for these (see ACTIONS_WITHOUT_RESOURCES).
+        case 'analyzeId':
+          rekognition(['textract:AnalyzeID'], ['*']);
+          break;
         case 'detectFaces':
           rekognition(['rekognition:DetectFaces'], ['*']);
           break;
         case 'compareFaces':
+        case 'compareImages':
           rekognition(['rekognition:CompareFaces'], ['*']);
           break;
         case 'searchFacesByImage':

@@ -219,7 +219,7 @@ for (const s of [dev, prod]) {
         assert.equal(f.Environment.Variables.RIV_STAGE, stage);
         assert.equal(f.Environment.Variables.RIV_EVENT_SOURCE, EVENT_SOURCE);
       }
-      assert.ok(!routing.stages.includes('id_match'));
+      assert.ok(routing.stages.includes('id_match'));
       s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2 * routing.stages.length);
       for (const [id, m] of s.ofType('AWS::Lambda::EventSourceMapping')) {
         assert.deepEqual(m.Properties.FunctionResponseTypes, ['ReportBatchItemFailures'], id);
@@ -379,6 +379,7 @@ for (const s of [dev, prod]) {
           }
         }
         assert.equal(actions.has('rekognition:DetectFaces'), needs.includes('detectFaces'), name);
+        assert.equal(actions.has('textract:AnalyzeID'), needs.includes('analyzeId'), name);
         assert.equal(actions.has('rekognition:IndexFaces'), needs.includes('indexFaces'), name);
         assert.equal(actions.has('rekognition:DeleteFaces'), needs.includes('deleteFaces'), name);
         assert.equal(actions.has('s3:DeleteObject*'), needs.includes('deleteRequests'), name);
@@ -402,7 +403,15 @@ for (const s of [dev, prod]) {
         assert.ok(allows(policy, 's3:GetObject', arnWithSuffix(bucket, '/requests/*')), `${name} calls ${calls} but cannot read requests/*`);
         assert.ok(allows(policy, 'kms:Decrypt', isArnOf(key)), `${name} calls ${calls} but cannot decrypt`);
       }
-      assert.equal(checked, 4, 'quality, duplicate_search, face_match and index call Rekognition on images');
+      assert.equal(checked, 5, 'quality, duplicate_search, id_match (Rekognition and Textract), face_match and index hand over images');
+    });
+
+    test('only id_match may read documents with Textract, on any resource', () => {
+      for (const [name, fn] of s.functions()) {
+        const statements = [...s.policyOf(fn)].filter((st) => actionsOf(st).includes('textract:AnalyzeID'));
+        assert.equal(statements.length, name === 'id_match' ? 1 : 0, name);
+        for (const st of statements) assert.deepEqual(resourcesOf(st), ['*']);
+      }
     });
 
     test('the index stage may search the collection by a stored face', () => {
@@ -586,7 +595,7 @@ describe('configuration', () => {
   });
 
   test('routing.json is read and checked', () => {
-    assert.equal(routing.edges.length, 10);
+    assert.equal(routing.edges.length, 15);
     assert.deepEqual(routing.outcome_kinds, ['registered', 'verified', 'denied', 'updated', 'failed']);
     const bad = path.join(lambdaDir, 'bad-routing.json');
     fs.writeFileSync(bad, JSON.stringify({ ...routing, edges: [{ workflow: 'register', event_type: 'x', target: 'nowhere' }] }));

@@ -23,6 +23,10 @@ pub struct AwsTarget {
     /// Rekognition's own endpoint, e.g. `riv rekognition-endpoint`'s.
     #[arg(long, env = "AWS_ENDPOINT_URL_REKOGNITION")]
     pub rekognition_endpoint_url: Option<String>,
+    /// Textract's own endpoint, e.g. `riv rekognition-endpoint`'s (it
+    /// serves `AnalyzeID` too).
+    #[arg(long, env = "AWS_ENDPOINT_URL_TEXTRACT")]
+    pub textract_endpoint_url: Option<String>,
     /// The region; the SDK's usual sources when unset.
     #[arg(long)]
     pub region: Option<String>,
@@ -42,11 +46,14 @@ impl AwsTarget {
 
     async fn clients(&self) -> Clients {
         let sdk = self.sdk_config().await;
-        let clients = Clients::new(&sdk);
-        match &self.rekognition_endpoint_url {
-            Some(url) => clients.with_rekognition_endpoint(&sdk, url),
-            None => clients,
+        let mut clients = Clients::new(&sdk);
+        if let Some(url) = &self.rekognition_endpoint_url {
+            clients = clients.with_rekognition_endpoint(&sdk, url);
         }
+        if let Some(url) = &self.textract_endpoint_url {
+            clients = clients.with_textract_endpoint(&sdk, url);
+        }
+        clients
     }
 }
 

@@ -67,15 +67,7 @@ pub fn evaluate(
     let descriptors = describe_all(engine, &pairs, pick);
     let mut scored = Vec::with_capacity(pairs.len());
     for pair in &pairs {
-        let same = match pair.extra.first().map(String::as_str) {
-            Some("1") => true,
-            Some("0") => false,
-            _ => bail!(
-                "pair {} / {} has no 1/0 label in its third column",
-                pair.a.display(),
-                pair.b.display()
-            ),
-        };
+        let same = label(pair)?;
         let get = |p: &PathBuf| descriptors.get(p).and_then(|r| r.as_ref().ok());
         let distance = match (get(&pair.a), get(&pair.b)) {
             (Some(a), Some(b)) => Some(a.distance(b)),
@@ -100,6 +92,19 @@ pub fn evaluate(
         "evaluated"
     );
     Ok(())
+}
+
+/// A labelled pair's truth: third column 1 (same person) or 0.
+pub fn label(pair: &Pair) -> Result<bool> {
+    match pair.extra.first().map(String::as_str) {
+        Some("1") => Ok(true),
+        Some("0") => Ok(false),
+        _ => bail!(
+            "pair {} / {} has no 1/0 label in its third column",
+            pair.a.display(),
+            pair.b.display()
+        ),
+    }
 }
 
 fn accuracy_at(scored: &[Scored], threshold: f64) -> f64 {

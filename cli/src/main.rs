@@ -9,9 +9,12 @@ mod aws_cmds;
 mod bench;
 mod bench_pipeline;
 mod client_cmds;
+mod document_cmd;
 mod evaluate;
+mod evaluate_portraits;
 mod faces;
 mod models_fetch;
+mod portrait_cards;
 mod rekognition_endpoint;
 mod run;
 
@@ -53,6 +56,11 @@ enum Command {
         repeat: usize,
         #[command(flatten)]
         engine: EngineArgs,
+    },
+    /// Read an identity document: `riv document analyze FRONT [BACK]`.
+    Document {
+        #[command(subcommand)]
+        command: DocumentCommand,
     },
     /// Try the face engine: detect, compare, evaluate.
     Faces {
@@ -158,6 +166,18 @@ enum FacesCommand {
         #[command(flatten)]
         engine: EngineArgs,
     },
+    /// Selfie against document portrait: each pair's second photo rendered
+    /// as an identity card's front (small, printed, blurred, JPEG), error
+    /// rates and thresholds per card variant, as Markdown.
+    EvaluatePortraits {
+        #[arg(long, required = true)]
+        pairs: Vec<PathBuf>,
+        /// Also report the error rates at these similarities.
+        #[arg(long)]
+        at: Vec<f64>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -165,6 +185,23 @@ struct ModelDirArg {
     /// Directory holding the model files.
     #[arg(long, env = "RIV_MODEL_DIR", default_value_os_t = default_model_dir())]
     model_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum DocumentCommand {
+    /// Print what riv reads from a document as JSON: document_type, fields,
+    /// checks, portrait. Exit code 0 when something was read, 2 when nothing.
+    Analyze {
+        /// The document's front (the side with the portrait).
+        front: PathBuf,
+        /// The document's back, when it has a barcode or an MRZ.
+        back: Option<PathBuf>,
+        /// The day expiry and age are measured on (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +314,30 @@ fn run_cli() -> Result<()> {
             };
             bench::run(args, &mut std::io::stdout().lock())?;
         }
+        Command::Document { command } => match command {
+            DocumentCommand::Analyze {
+                front,
+                back,
+                as_of,
+                engine,
+            } => {
+                let faces = engine.load()?;
+                let documents = riv_document_engine::DocumentEngine::new(None);
+                let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                let mut out = std::io::stdout().lock();
+                let read = document_cmd::analyze(
+                    &documents,
+                    &faces,
+                    &front,
+                    back.as_deref(),
+                    today,
+                    &mut out,
+                )?;
+                if !read {
+                    std::process::exit(2);
+                }
+            }
+        },
         Command::Faces { command } => {
             let mut out = std::io::stdout().lock();
             match command {
@@ -310,6 +371,9 @@ fn run_cli() -> Result<()> {
                     engine,
                 } => {
                     evaluate::evaluate(&engine.load()?, &pairs, pick, markdown, &mut out)?;
+                }
+                FacesCommand::EvaluatePortraits { pairs, at, engine } => {
+                    evaluate_portraits::evaluate_portraits(&engine.load()?, &pairs, &at, &mut out)?;
                 }
             }
         }

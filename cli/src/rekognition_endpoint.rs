@@ -1,5 +1,6 @@
 //! `riv rekognition-endpoint`: Rekognition's JSON API for the operations
-//! riv uses, served by the local face engine until Ctrl-C or SIGTERM
+//! riv uses, served by the local face engine, and Textract's `AnalyzeID`,
+//! served by the local document engine, until Ctrl-C or SIGTERM
 //! (docs/rekognition-endpoint.md).
 
 use std::net::SocketAddr;
@@ -50,6 +51,10 @@ pub fn run(args: EndpointArgs, engine: EngineConfig) -> Result<()> {
     let mut config = CompatConfig::new(&args.data_dir, engine);
     config.region = args.region;
     config.s3 = args.s3_endpoint.as_deref().map(s3_client).transpose()?;
+    // The same document engine `riv run` reads documents with.
+    config.documents = Some(std::sync::Arc::new(
+        riv_document_engine::DocumentEngine::new(None),
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -60,7 +65,7 @@ pub fn run(args: EndpointArgs, engine: EngineConfig) -> Result<()> {
             .with_context(|| format!("listening on {}", args.listen))?;
         let addr = listener.local_addr()?;
         eprintln!(
-            "Rekognition-compatible endpoint on http://{addr} (collections in {}; Ctrl-C stops it)",
+            "Rekognition- and Textract-compatible endpoint on http://{addr} (collections in {}; Ctrl-C stops it)",
             args.data_dir.display()
         );
         if let Some(s3) = &args.s3_endpoint {

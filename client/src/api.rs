@@ -63,6 +63,10 @@ pub struct UserProfile {
     /// Free-form properties from register and update.
     #[serde(default)]
     pub properties: serde_json::Map<String, serde_json::Value>,
+    /// Where each property the app did not send came from: `mrz`,
+    /// `barcode` or `text` on the identity document (register-idcard).
+    #[serde(default)]
+    pub property_sources: std::collections::BTreeMap<String, String>,
     /// The user's faces, oldest first.
     #[serde(default)]
     pub faces: Vec<UserFace>,

@@ -150,6 +150,17 @@ impl PreparedRequest {
         picture: Picture,
         properties: BTreeMap<String, String>,
     ) -> Result<Self, ClientError> {
+        let request = Self::unchecked(workflow, user_id, picture, properties)?;
+        request.validated()
+    }
+
+    /// The request with its selfie, before the manifest rules are checked.
+    fn unchecked(
+        workflow: Workflow,
+        user_id: UserId,
+        picture: Picture,
+        properties: BTreeMap<String, String>,
+    ) -> Result<Self, ClientError> {
         let request_id =
             new_request_id().map_err(|err| ClientError::InvalidRequest(err.to_string()))?;
         let folder = RequestManifest::folder_for(&request_id);
@@ -168,14 +179,46 @@ impl PreparedRequest {
             properties,
             liveness: None,
         };
-        let key = RequestManifest::key_for(&manifest.request_id);
-        manifest
-            .validate(key.as_str())
-            .map_err(|err| ClientError::InvalidRequest(err.message))?;
         Ok(Self {
             manifest,
             images: vec![(selfie, picture.into_bytes())],
         })
+    }
+
+    /// The request, once its manifest passes the manifest rules.
+    fn validated(self) -> Result<Self, ClientError> {
+        let key = RequestManifest::key_for(&self.manifest.request_id);
+        self.manifest
+            .validate(key.as_str())
+            .map_err(|err| ClientError::InvalidRequest(err.message))?;
+        Ok(self)
+    }
+
+    /// A register-idcard request: the selfie, then the document's front
+    /// (`document-front.{ext}`) and, when given, its back
+    /// (`document-back.{ext}`), in the request's folder.
+    pub fn idcard(
+        user_id: UserId,
+        selfie: Picture,
+        front: Picture,
+        back: Option<Picture>,
+        properties: BTreeMap<String, String>,
+    ) -> Result<Self, ClientError> {
+        let mut request = Self::unchecked(Workflow::RegisterIdcard, user_id, selfie, properties)?;
+        let folder = RequestManifest::folder_for(&request.manifest.request_id);
+        let key = |side: &str, picture: &Picture| {
+            ObjectKey::parse(format!("{folder}/document-{side}.{}", picture.extension()))
+                .map_err(|err| ClientError::InvalidRequest(err.to_string()))
+        };
+        let front_key = key("front", &front)?;
+        request.manifest.images.document_front = Some(front_key.clone());
+        request.images.push((front_key, front.into_bytes()));
+        if let Some(back) = back {
+            let back_key = key("back", &back)?;
+            request.manifest.images.document_back = Some(back_key.clone());
+            request.images.push((back_key, back.into_bytes()));
+        }
+        request.validated()
     }
 
     /// The request's id.
@@ -214,6 +257,27 @@ mod tests {
             Picture::from_bytes(b"junk".to_vec(), Path::new("a.txt")),
             Err(PictureError::UnknownFormat { .. })
         ));
+    }
+
+    #[test]
+    fn idcard_requests_name_both_sides_of_the_document() {
+        let jpeg = || Picture::from_bytes(vec![0xFF, 0xD8, 0xFF], Path::new("a.jpg")).unwrap();
+        let png = Picture::from_bytes(b"junk".to_vec(), Path::new("back.png")).unwrap();
+        let user = UserId::parse("alice").unwrap();
+        let req =
+            PreparedRequest::idcard(user, jpeg(), jpeg(), Some(png), BTreeMap::new()).unwrap();
+        let id = req.request_id().as_str().to_owned();
+        assert_eq!(req.manifest.workflow, Workflow::RegisterIdcard);
+        let images = &req.manifest.images;
+        assert_eq!(
+            images.document_front.as_ref().unwrap().as_str(),
+            format!("requests/{id}/document-front.jpg")
+        );
+        assert_eq!(
+            images.document_back.as_ref().unwrap().as_str(),
+            format!("requests/{id}/document-back.png")
+        );
+        assert_eq!(req.images.len(), 3);
     }
 
     #[test]

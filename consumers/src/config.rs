@@ -2,10 +2,14 @@
 //! once at start-up and passed down. Similarities are on Rekognition's 0–100
 //! scale (80, never 0.8).
 
+mod id_match;
+
 use std::time::Duration;
 
 use riv_events::Similarity;
 use serde::{Deserialize, Serialize};
+
+pub use id_match::{IdMatchConfig, PropertiesMismatch};
 
 /// Why a configuration was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,6 +31,8 @@ pub struct PipelineConfig {
     pub duplicate_search: DuplicateSearchConfig,
     /// The 1:1 (and 1:N fallback) face match of auth and update.
     pub face_match: FaceMatchConfig,
+    /// Register-idcard's document rules and portrait match.
+    pub id_match: IdMatchConfig,
     /// The update workflow.
     pub update: UpdateConfig,
     /// What happens to a request's images.
@@ -207,7 +213,7 @@ impl DeliveryConfig {
     }
 }
 
-fn similarity(key: &'static str, value: f32) -> Result<Similarity, ConfigError> {
+fn similarity_in(key: &'static str, value: f32) -> Result<Similarity, ConfigError> {
     if !(50.0..=100.0).contains(&value) {
         return Err(ConfigError {
             key,
@@ -253,11 +259,12 @@ impl PipelineConfig {
             100.0,
         )?;
         range("quality.max_eyes_occluded", q.max_eyes_occluded, 0.0, 100.0)?;
-        similarity(
+        similarity_in(
             "duplicate_search.threshold",
             self.duplicate_search.threshold,
         )?;
-        similarity("face_match.threshold", self.face_match.threshold)?;
+        similarity_in("face_match.threshold", self.face_match.threshold)?;
+        self.id_match.validate()?;
         for (key, value) in [
             (
                 "duplicate_search.max_matches",

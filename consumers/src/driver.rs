@@ -153,7 +153,8 @@ impl Pipeline {
             Stage::FaceMatch => stages::face_match::run(ports, config, context).await,
             Stage::Index => stages::index::run(ports, config, context).await,
             Stage::ProfileWrite => stages::profile_write::run(ports, config, context).await,
-            Stage::Intake | Stage::Rollback | Stage::IdMatch => Ok(Decision::fail(
+            Stage::IdMatch => stages::id_match::run(ports, &config.id_match, context).await,
+            Stage::Intake | Stage::Rollback => Ok(Decision::fail(
                 context,
                 ReasonCode::WorkflowUnavailable,
                 format!("stage {stage} has no consumer here"),

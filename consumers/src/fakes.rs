@@ -2,7 +2,9 @@
 //!
 //! Fake images are JSON: `{"faces":[{"person":"ann","height":120}]}`;
 //! anything else is an undecodable image. Two faces of one person are 95
-//! alike, of two people 20.
+//! alike, of two people 20. A fake document image may also carry
+//! `"document": {...}`, the analysis its reader returns (the portrait is
+//! set when the image has a face).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -70,6 +72,8 @@ pub struct StoredFace {
 #[derive(Deserialize)]
 struct FakeImage {
     faces: Vec<FakeFace>,
+    #[serde(default)]
+    document: Option<riv_document::model::DocumentAnalysis>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -100,12 +104,15 @@ impl Default for FakeFace {
 
 impl World {
     async fn image(&self, key: &ObjectKey) -> Result<Vec<FakeFace>, PortError> {
+        self.fake_image(key).await.map(|i| i.faces)
+    }
+
+    async fn fake_image(&self, key: &ObjectKey) -> Result<FakeImage, PortError> {
         let bytes = lock(&self.objects)
             .get(key)
             .cloned()
             .ok_or_else(|| PortError::not_found(format!("no object {key}")))?;
         serde_json::from_slice::<FakeImage>(&bytes)
-            .map(|i| i.faces)
             .map_err(|_| PortError::invalid_image("image_corrupt"))
     }
 
@@ -199,6 +206,43 @@ impl FaceAnalyzer for World {
                 eyes_occluded: f.eyes_occluded,
             })
             .collect())
+    }
+    async fn compare_faces(
+        &self,
+        source: &ObjectKey,
+        target: &ObjectKey,
+    ) -> Result<Option<Similarity>, PortError> {
+        let person = self.person(source).await?;
+        let faces = self.image(target).await?;
+        Ok(faces
+            .iter()
+            .map(|f| Self::similarity(&f.person, &person))
+            .max_by(|a, b| a.value().total_cmp(&b.value())))
+    }
+}
+
+#[async_trait]
+impl DocumentReader for World {
+    async fn read_document(
+        &self,
+        front: &ObjectKey,
+        _back: Option<&ObjectKey>,
+        _as_of: chrono::NaiveDate,
+    ) -> Result<riv_document::model::DocumentAnalysis, PortError> {
+        self.faults.check("read_document")?;
+        let image = self.fake_image(front).await?;
+        let mut analysis = image
+            .document
+            .unwrap_or_else(riv_document::model::DocumentAnalysis::unknown);
+        analysis.portrait = image.faces.first().map(|_| riv_document::model::Portrait {
+            left: 0.05,
+            top: 0.2,
+            width: 0.3,
+            height: 0.5,
+            confidence: 99.0,
+            side: 0,
+        });
+        Ok(analysis)
     }
 }
 

@@ -9,11 +9,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use riv_document::model::DocumentAnalysis;
 use riv_events::outcome::OutcomeEnvelope;
 use riv_events::pipeline::PipelineEnvelope;
 use riv_events::rollback::RollbackEnvelope;
-use riv_events::{BoundingBox, FaceId, ObjectKey, Pose, RequestId, Similarity, Stage, UserId};
+use riv_events::{
+    BoundingBox, FaceId, ObjectKey, Pose, RequestId, Similarity, Stage, UserId, ValueSource,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PortError;
@@ -58,6 +61,32 @@ pub trait FaceAnalyzer: Send + Sync {
     /// Every face in the image, largest first. A missing object is
     /// [`PortError::not_found`]; an undecodable one [`PortError::invalid_image`].
     async fn detect_faces(&self, image: &ObjectKey) -> Result<Vec<DetectedFace>, PortError>;
+    /// CompareFaces: the similarity of the largest face in `source` to the
+    /// most alike face in `target`, looking there for faces as small as a
+    /// document's portrait; `None` when `target` shows no face. A source
+    /// without a face is [`PortError::invalid_image`].
+    async fn compare_faces(
+        &self,
+        source: &ObjectKey,
+        target: &ObjectKey,
+    ) -> Result<Option<Similarity>, PortError>;
+}
+
+/// Reads identity documents (Textract AnalyzeID with local checks, or the
+/// local document engine). Measures; never decides.
+#[async_trait]
+pub trait DocumentReader: Send + Sync {
+    /// Everything readable on the document's sides, expiry and age measured
+    /// on `as_of`. A document nothing could be read from is `Ok` with
+    /// [`DocumentAnalysis::is_readable`] false; a missing object is
+    /// [`PortError::not_found`], an undecodable one
+    /// [`PortError::invalid_image`].
+    async fn read_document(
+        &self,
+        front: &ObjectKey,
+        back: Option<&ObjectKey>,
+        as_of: NaiveDate,
+    ) -> Result<DocumentAnalysis, PortError>;
 }
 
 /// A stored face as the profile knows it.
@@ -138,8 +167,13 @@ pub struct ProfileFace {
 pub struct Profile {
     /// Whose.
     pub user_id: UserId,
-    /// Properties from the requests, newest value wins.
+    /// Properties from the requests, newest value wins; register-idcard
+    /// adds the document's fields, which win over the app's.
     pub properties: BTreeMap<String, String>,
+    /// Where each property not sent by the app came from (`mrz`, `barcode`,
+    /// `text`); a property missing here came from the app.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub property_sources: BTreeMap<String, ValueSource>,
     /// The user's faces, oldest first.
     pub faces: Vec<ProfileFace>,
     /// The request that created it.
@@ -241,6 +275,9 @@ pub struct Ports {
     pub objects: std::sync::Arc<dyn ObjectStore>,
     /// Measures faces.
     pub analyzer: std::sync::Arc<dyn FaceAnalyzer>,
+    /// Reads identity documents; `None` where none is configured, and then
+    /// register-idcard is unavailable.
+    pub documents: Option<std::sync::Arc<dyn DocumentReader>>,
     /// The face collection.
     pub collection: std::sync::Arc<dyn FaceCollection>,
     /// Profiles.

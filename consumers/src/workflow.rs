@@ -28,8 +28,16 @@ pub fn stages(workflow: Workflow) -> Option<(&'static [Stage], OutcomeKind)> {
             ],
             OutcomeKind::Updated,
         )),
-        // The ID-document stages arrive with their own issue.
-        Workflow::RegisterIdcard => None,
+        Workflow::RegisterIdcard => Some((
+            &[
+                Stage::Quality,
+                Stage::IdMatch,
+                Stage::DuplicateSearch,
+                Stage::Index,
+                Stage::ProfileWrite,
+            ],
+            OutcomeKind::Registered,
+        )),
     }
 }
 
@@ -157,13 +165,40 @@ mod tests {
             next(Workflow::Update, Stage::FaceMatch),
             Some(Route::Next(Stage::Index))
         );
-        assert_eq!(next(Workflow::RegisterIdcard, Stage::Intake), None);
+    }
+
+    #[test]
+    fn register_idcard_matches_the_document_before_the_search() {
+        use Stage::*;
+        let route: Vec<Route> = [
+            Intake,
+            Quality,
+            IdMatch,
+            DuplicateSearch,
+            Index,
+            ProfileWrite,
+        ]
+        .into_iter()
+        .filter_map(|s| next(Workflow::RegisterIdcard, s))
+        .collect();
+        assert_eq!(
+            route,
+            vec![
+                Route::Next(Quality),
+                Route::Next(IdMatch),
+                Route::Next(DuplicateSearch),
+                Route::Next(Index),
+                Route::Next(ProfileWrite),
+                Route::Finish(OutcomeKind::Registered),
+            ]
+        );
+        assert_eq!(next(Workflow::RegisterIdcard, FaceMatch), None);
     }
 
     #[test]
     fn the_routing_table_has_one_edge_per_step() {
         let table = routing_table();
-        assert_eq!(table.len(), 4 + 2 + 4);
+        assert_eq!(table.len(), 4 + 5 + 2 + 4);
         assert!(routes_to(
             Workflow::Register,
             "quality.passed",

@@ -63,7 +63,7 @@ fn the_committed_routing_artifact_matches_the_workflow_table() {
 }
 
 #[test]
-fn the_artifact_names_every_consumed_stage_and_no_id_match_yet() {
+fn the_artifact_names_every_consumed_stage() {
     let stages: Vec<&str> = artifact().stages.iter().map(|s| s.as_str()).collect();
     assert_eq!(
         stages,
@@ -71,6 +71,7 @@ fn the_artifact_names_every_consumed_stage_and_no_id_match_yet() {
             "intake",
             "quality",
             "duplicate_search",
+            "id_match",
             "face_match",
             "index",
             "profile_write",

@@ -1,6 +1,12 @@
 //! riv-document-engine: identity document images in, text out, read into
 //! [`riv_document::model::DocumentAnalysis`].
 
+pub mod analyze;
+pub mod barcode;
+pub mod decode;
 pub mod models;
 pub mod mrz_band;
 pub mod ocr;
+
+pub use analyze::{AnalyzeError, DocumentEngine, TextError, TextReader};
+pub use decode::{DecodeError, decode_image};

@@ -196,7 +196,7 @@ pub struct Field {
 }
 
 /// A field the MRZ protects with a check digit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckDigitField {
     DocumentNumber,

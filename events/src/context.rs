@@ -165,6 +165,9 @@ pub struct Findings {
     /// From duplicate search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_search: Option<SearchReport>,
+    /// From ID match: what the identity document said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<crate::document::DocumentReport>,
     /// From face match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub face_match: Option<MatchReport>,

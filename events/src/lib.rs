@@ -7,6 +7,7 @@
 //! - [`s3`]: the subset of S3 object-created notifications riv reads.
 //! - [`envelope`]: the metadata every event carries.
 //! - [`context`]: the request as it travels from stage to stage.
+//! - [`document`]: what the ID-match stage read from an identity document.
 //! - [`pipeline`]: one event per stage result, routed to the next stage.
 //! - [`outcome`]: what apps subscribe to.
 //! - [`rollback`]: commands that undo a failed request's effects.
@@ -16,6 +17,7 @@
 //! not know instead of guessing.
 
 pub mod context;
+pub mod document;
 pub mod envelope;
 pub mod ids;
 pub mod manifest;
@@ -31,6 +33,7 @@ pub use context::{
     BoundingBox, Effect, Findings, IndexedFace, MatchMethod, MatchReport, Measurement, Pose,
     QualityReport, RequestContext, SearchReport, Similarity,
 };
+pub use document::{DocumentField, DocumentKind, DocumentReport, ValueSource};
 pub use envelope::{Envelope, EnvelopeError, EventMeta, SCHEMA_VERSION};
 pub use ids::{EventId, FaceId, IdError, ObjectKey, RequestId, UserId};
 pub use manifest::{ImageKeys, LivenessRef, ManifestError, RequestManifest};

@@ -49,6 +49,20 @@ pub enum ReasonCode {
     UserNotFound,
     /// Auth or update: the selfie is not the claimed user.
     FaceMismatch,
+    /// Register-idcard: nothing could be read from the identity document (no MRZ, no AAMVA barcode, no labelled fields).
+    DocumentUnreadable,
+    /// Register-idcard: the document fails its own checks (an MRZ check digit, or two sources on the document that disagree).
+    DocumentInvalid,
+    /// Register-idcard: the document was past its expiry date when the request arrived.
+    DocumentExpired,
+    /// Register-idcard: the holder is younger than the configured minimum age.
+    Underage,
+    /// Register-idcard: no face was found on the document.
+    DocumentPortraitNotFound,
+    /// Register-idcard: the selfie is not the person on the document.
+    DocumentFaceMismatch,
+    /// Register-idcard: the name or date of birth the app sent differs from the document's.
+    DocumentPropertiesMismatch,
     /// A stage kept failing with retryable errors until the queue gave up.
     RetriesExhausted,
     /// A message on a queue could not be read as any riv event.
@@ -59,7 +73,7 @@ pub enum ReasonCode {
 
 impl ReasonCode {
     /// Every reason code, in documentation order.
-    pub const ALL: [ReasonCode; 22] = [
+    pub const ALL: [ReasonCode; 29] = [
         ReasonCode::InvalidManifest,
         ReasonCode::UnsupportedSchemaVersion,
         ReasonCode::ImageMissing,
@@ -79,6 +93,13 @@ impl ReasonCode {
         ReasonCode::DuplicateFace,
         ReasonCode::UserNotFound,
         ReasonCode::FaceMismatch,
+        ReasonCode::DocumentUnreadable,
+        ReasonCode::DocumentInvalid,
+        ReasonCode::DocumentExpired,
+        ReasonCode::Underage,
+        ReasonCode::DocumentPortraitNotFound,
+        ReasonCode::DocumentFaceMismatch,
+        ReasonCode::DocumentPropertiesMismatch,
         ReasonCode::RetriesExhausted,
         ReasonCode::MalformedMessage,
         ReasonCode::InternalError,
@@ -106,6 +127,13 @@ impl ReasonCode {
             ReasonCode::DuplicateFace => "duplicate_face",
             ReasonCode::UserNotFound => "user_not_found",
             ReasonCode::FaceMismatch => "face_mismatch",
+            ReasonCode::DocumentUnreadable => "document_unreadable",
+            ReasonCode::DocumentInvalid => "document_invalid",
+            ReasonCode::DocumentExpired => "document_expired",
+            ReasonCode::Underage => "underage",
+            ReasonCode::DocumentPortraitNotFound => "document_portrait_not_found",
+            ReasonCode::DocumentFaceMismatch => "document_face_mismatch",
+            ReasonCode::DocumentPropertiesMismatch => "document_properties_mismatch",
             ReasonCode::RetriesExhausted => "retries_exhausted",
             ReasonCode::MalformedMessage => "malformed_message",
             ReasonCode::InternalError => "internal_error",

@@ -23,6 +23,7 @@ mod e2e {
     pub mod bad_input;
     pub mod crash;
     pub mod duplicate_delivery;
+    pub mod idcard;
     pub mod lifecycle;
     pub mod races;
     pub mod subscribers;

@@ -48,6 +48,22 @@ pub enum ClientCommand {
         #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_property)]
         properties: Vec<(String, String)>,
     },
+    /// Register a new user from a selfie and an identity document.
+    #[command(name = "register-idcard", after_help = EXIT_CODES)]
+    RegisterIdcard {
+        #[command(flatten)]
+        selfie: SelfieArgs,
+        /// The document's front, with its portrait: a JPEG, PNG or WebP file.
+        #[arg(short = 'c', long = "card", value_name = "CARD_FRONT")]
+        card: PathBuf,
+        /// The document's back, where a licence has its barcode.
+        #[arg(long = "back", value_name = "CARD_BACK")]
+        back: Option<PathBuf>,
+        /// A profile property; repeat for several. `first_name`, `last_name`
+        /// and `date_of_birth` (ISO 8601) are held to the document.
+        #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_property)]
+        properties: Vec<(String, String)>,
+    },
     /// Check that a selfie is the user it claims to be.
     #[command(after_help = EXIT_CODES)]
     Auth {
@@ -149,6 +165,12 @@ async fn dispatch(command: ClientCommand) -> Result<i32> {
         ClientCommand::Register { selfie, properties } => {
             request(Workflow::Register, selfie, properties).await
         }
+        ClientCommand::RegisterIdcard {
+            selfie,
+            card,
+            back,
+            properties,
+        } => idcard(selfie, card, back, properties).await,
         ClientCommand::Auth { selfie } => request(Workflow::Auth, selfie, Vec::new()).await,
         ClientCommand::Update { selfie, properties } => {
             request(Workflow::Update, selfie, properties).await
@@ -174,7 +196,41 @@ async fn request(
         Ok(prepared) => prepared,
         Err(err) => return Ok(report_error(&err)),
     };
-    let conn = &args.conn;
+    send(prepared, &args.conn).await
+}
+
+/// Sends a register-idcard request and prints its outcome.
+async fn idcard(
+    args: SelfieArgs,
+    card: PathBuf,
+    back: Option<PathBuf>,
+    properties: Vec<(String, String)>,
+) -> Result<i32> {
+    let mut pictures = Vec::new();
+    for path in std::iter::once(&args.picture)
+        .chain([&card])
+        .chain(back.as_ref())
+    {
+        match Picture::read(path).await {
+            Ok(picture) => pictures.push(picture),
+            Err(err) => return Ok(report_error(&err.into())),
+        }
+    }
+    let mut pictures = pictures.into_iter();
+    let (Some(selfie), Some(front)) = (pictures.next(), pictures.next()) else {
+        anyhow::bail!("the selfie and the card were read, yet are missing");
+    };
+    let properties: BTreeMap<String, String> = properties.into_iter().collect();
+    let prepared =
+        match PreparedRequest::idcard(args.user, selfie, front, pictures.next(), properties) {
+            Ok(prepared) => prepared,
+            Err(err) => return Ok(report_error(&err)),
+        };
+    send(prepared, &args.conn).await
+}
+
+/// Submits a prepared request through the chosen target and prints its outcome.
+async fn send(prepared: PreparedRequest, conn: &ConnArgs) -> Result<i32> {
     let sent = with_target(&conn.target, &conn.endpoint, async |target| {
         target.run(prepared, conn.timeout()).await
     })

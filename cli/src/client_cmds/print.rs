@@ -37,6 +37,23 @@ pub fn outcome(out: &mut impl Write, envelope: &OutcomeEnvelope) -> Result<()> {
         )?;
     }
     let findings = &outcome.findings;
+    if let Some(document) = &findings.document {
+        let country = document.issuing_country.as_deref().unwrap_or("?");
+        writeln!(
+            out,
+            "  document    {} {country}, {} fields read",
+            document.document_type.as_str(),
+            document.fields.len()
+        )?;
+        if let Some(similarity) = document.portrait_similarity {
+            writeln!(
+                out,
+                "  portrait    similarity {:.1} (threshold {:.1})",
+                similarity.value(),
+                document.threshold.value()
+            )?;
+        }
+    }
     if let Some(matched) = &findings.face_match {
         writeln!(
             out,
@@ -80,9 +97,15 @@ pub fn profile(out: &mut impl Write, profile: &UserProfile) -> Result<()> {
     )?;
     writeln!(out, "  updated     {}", profile.updated_at.to_rfc3339())?;
     for (key, value) in &profile.properties {
+        let source = profile
+            .property_sources
+            .get(key)
+            .map_or(String::new(), |source| {
+                format!("  (from the document's {source})")
+            });
         match value.as_str() {
-            Some(text) => writeln!(out, "  property    {key} = {text}")?,
-            None => writeln!(out, "  property    {key} = {value}")?,
+            Some(text) => writeln!(out, "  property    {key} = {text}{source}")?,
+            None => writeln!(out, "  property    {key} = {value}{source}")?,
         }
     }
     writeln!(out, "  faces       {}", profile.faces.len())?;

@@ -70,6 +70,13 @@ async fn check(ports: &Ports, context: RequestContext) -> Result<Decision, PortE
             message,
         ));
     }
+    if context.workflow == Workflow::RegisterIdcard && ports.documents.is_none() {
+        return Ok(Decision::fail(
+            context,
+            ReasonCode::WorkflowUnavailable,
+            "register-idcard needs a document reader, and none is configured",
+        ));
+    }
     if context.liveness.is_some() {
         return Ok(Decision::fail(
             context,

@@ -4,6 +4,7 @@
 
 pub mod duplicate_search;
 pub mod face_match;
+pub mod id_match;
 pub mod index;
 pub mod intake;
 pub mod profile_write;

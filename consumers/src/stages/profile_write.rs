@@ -1,13 +1,16 @@
 //! Writes the profile: register creates it (conditionally: a user id is
 //! taken once), update adds the new face and keeps the newest N.
 
-use riv_events::{Effect, ReasonCode, RequestContext, RequestManifest, Workflow};
+use std::collections::BTreeMap;
+
+use riv_events::{Effect, ReasonCode, RequestContext, RequestManifest, ValueSource, Workflow};
 
 use crate::PortError;
 use crate::config::PipelineConfig;
 use crate::decision::Decision;
 use crate::ports::{CreateResult, FaceRef, Ports, Profile, ProfileFace};
 use crate::stages::face_match::unknown_user;
+use crate::stages::id_match::document_properties;
 
 /// Conflicting concurrent writes tolerated before giving the message back.
 const MAX_WRITE_CONFLICTS: usize = 5;
@@ -37,9 +40,11 @@ pub async fn run(
     if context.workflow == Workflow::Update {
         return update(ports, config, context, face).await;
     }
+    let (properties, property_sources) = merged_properties(&context);
     let profile = Profile {
         user_id: context.user_id.clone(),
-        properties: context.properties.clone(),
+        properties,
+        property_sources,
         faces: vec![face],
         created_by: context.request_id.clone(),
         created_at: now,
@@ -100,7 +105,11 @@ async fn update(
                     .await?;
             }
         }
-        profile.properties.extend(context.properties.clone());
+        for (name, value) in &context.properties {
+            // The app's value now, whatever the document said before.
+            profile.property_sources.remove(name);
+            profile.properties.insert(name.clone(), value.clone());
+        }
         profile.updated_at = ports.clock.now();
         let expected = profile.version;
         profile.version += 1;
@@ -123,4 +132,20 @@ async fn update(
     Err(PortError::retryable(format!(
         "the profile kept changing under {MAX_WRITE_CONFLICTS} writes"
     )))
+}
+
+/// The app's properties with the document's fields (register-idcard) laid
+/// over them: the document wins, and each of its values keeps its source.
+fn merged_properties(
+    context: &RequestContext,
+) -> (BTreeMap<String, String>, BTreeMap<String, ValueSource>) {
+    let mut properties = context.properties.clone();
+    let mut sources = BTreeMap::new();
+    if let Some(report) = &context.findings.document {
+        for (name, (value, source)) in document_properties(report) {
+            properties.insert(name.clone(), value);
+            sources.insert(name, source);
+        }
+    }
+    (properties, sources)
 }

@@ -100,6 +100,7 @@ async fn each_failure_point_rolls_back_exactly_its_effects() {
         crate::ports::Profile {
             user_id: UserId::parse("ann").unwrap(),
             properties: Default::default(),
+            property_sources: Default::default(),
             faces: vec![],
             created_by: riv_events::RequestId::parse("someone-else").unwrap(),
             created_at: chrono::Utc::now(),

@@ -4,6 +4,7 @@
 //! repeats, dead letters, rollbacks, races).
 
 mod delivery;
+mod idcard;
 mod workflows;
 
 use std::sync::Arc;
@@ -35,11 +36,21 @@ impl Harness {
     }
 
     fn with(config: PipelineConfig) -> Self {
+        Self::build(config, true)
+    }
+
+    fn without_documents() -> Self {
+        Self::build(PipelineConfig::default(), false)
+    }
+
+    fn build(config: PipelineConfig, documents: bool) -> Self {
         config.validate().unwrap();
         let world = Arc::new(World::default());
+        let reader: Arc<dyn crate::ports::DocumentReader> = world.clone();
         let ports = Ports {
             objects: world.clone(),
             analyzer: world.clone(),
+            documents: documents.then_some(reader),
             collection: world.clone(),
             profiles: world.clone(),
             idempotency: world.clone(),

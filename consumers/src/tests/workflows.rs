@@ -225,7 +225,7 @@ async fn bad_input_gets_a_stable_reason() {
     let o = h
         .run("idc", "register-idcard", "u", json!([face("a")]))
         .await;
-    // The manifest lacks a document, so it is invalid before the workflow is considered.
+    // The manifest lacks a document.
     assert_eq!(
         kind(&o),
         (OutcomeKind::Failed, Some(ReasonCode::InvalidManifest))

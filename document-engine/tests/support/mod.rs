@@ -1,10 +1,10 @@
-//! Shared helpers for document-engine's integration tests.
+//! Shared helpers for document-engine's integration tests and benchmarks.
 //!
-//! Include with `mod support;` from a file in `document-engine/tests/`.
+//! Include with `mod support;` from a file in `document-engine/tests/`
+//! (benchmarks: `#[path = "../tests/support/mod.rs"] mod support;`).
 //!
 //! - Where the inputs live: the shared specimens ([`testdata_dir`]) and the
-//!   OCR models ([`model_dir`]), found as the face engine's tests find
-//!   theirs: `RIV_TESTDATA`, `RIV_MODEL_DIR` (default
+//!   OCR models ([`model_dir`]): `RIV_TESTDATA`, `RIV_MODEL_DIR` (default
 //!   `${XDG_CACHE_HOME:-~/.cache}/riv/models`, where `riv models fetch`
 //!   installs them).
 //! - The `require_*` functions return the input, or print why the test is
@@ -12,12 +12,20 @@
 //!   test instead, so CI can never pass by skipping.
 //! - [`font`]: a monospace TrueType font for rendered fixtures, taken from
 //!   a registry package at test time and cached (never committed).
+//! - [`aamva`]: a test-only writer of AAMVA DL/ID barcode payloads.
+//! - [`fixtures`]: the generated licence set and its degradations.
+//! - [`render`]: PDF417 symbols drawn at a given module width, and the
+//!   degradations a camera adds (blur, tilt, noise, JPEG).
+//! - [`mrz_fixtures`]: MRZ strings of every format, rendered.
 
 // Each test binary uses a different subset of these helpers, and failing
 // loudly (panicking) is how a test helper reports broken fixtures.
 #![allow(dead_code, clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod aamva;
+pub mod fixtures;
 pub mod mrz_fixtures;
+pub mod render;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -109,6 +117,12 @@ pub fn require_testdata_file(relative: &str) -> Option<PathBuf> {
             root.display()
         ))
     }
+}
+
+/// Opens an image from the shared test photos, or a skip.
+pub fn require_testdata_image(relative: &str) -> Option<image::DynamicImage> {
+    let path = require_testdata_file(relative)?;
+    Some(image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
 /// The OCR engine over verified models, or a skip.

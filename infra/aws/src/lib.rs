@@ -6,6 +6,8 @@
 //! - [`s3`]: the bucket ([`ObjectStore`](riv_consumers::ports::ObjectStore)).
 //! - [`dynamodb`]: profiles and idempotency records.
 //! - [`rekognition`]: the face analyzer and the face collection.
+//! - [`textract`]: the document reader (`AnalyzeID`, with barcodes and
+//!   MRZ check digits read here).
 //! - [`eventbridge`]: the pipeline bus (`PutEvents` in calls within its
 //!   limits, failed entries sent again).
 //! - [`sns`]: a topic, publishing with `String` message attributes.
@@ -21,3 +23,4 @@ pub mod rekognition;
 pub mod s3;
 pub mod sns;
 pub mod sqs;
+pub mod textract;

@@ -8,7 +8,8 @@ use riv_face_engine::{EngineError, LoadError};
 use crate::protocol::CONTENT_TYPE;
 
 /// The error types Rekognition documents for the operations served here,
-/// plus the protocol's own `UnknownOperationException`.
+/// Textract's document errors for `AnalyzeID`, and the protocol's own
+/// `UnknownOperationException`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorType {
     /// A parameter is missing, malformed or out of range; also no face where
@@ -35,6 +36,12 @@ pub enum ErrorType {
     InternalServerError,
     /// `X-Amz-Target` names no operation served here.
     UnknownOperation,
+    /// Textract: the document is not in a format it reads.
+    UnsupportedDocument,
+    /// Textract: the document is in a known format but cannot be read.
+    BadDocument,
+    /// Textract: the document is over the size limit.
+    DocumentTooLarge,
 }
 
 impl ErrorType {
@@ -52,6 +59,9 @@ impl ErrorType {
             ErrorType::Throttling => "ThrottlingException",
             ErrorType::InternalServerError => "InternalServerError",
             ErrorType::UnknownOperation => "UnknownOperationException",
+            ErrorType::UnsupportedDocument => "UnsupportedDocumentException",
+            ErrorType::BadDocument => "BadDocumentException",
+            ErrorType::DocumentTooLarge => "DocumentTooLargeException",
         }
     }
 

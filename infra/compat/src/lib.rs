@@ -3,7 +3,8 @@
 //! No emulator implements Rekognition, so riv serves the subset it uses —
 //! `CreateCollection`, `DeleteCollection`, `DetectFaces`, `CompareFaces`,
 //! `IndexFaces`, `SearchFacesByImage`, `SearchFaces`, `ListFaces`,
-//! `DeleteFaces` — in Rekognition's own JSON protocol, so an unmodified AWS
+//! `DeleteFaces` — in Rekognition's own JSON protocol, and, when given a
+//! document engine, Textract's `AnalyzeID` ([`textract`]), so an unmodified AWS
 //! SDK client pointed at it (its endpoint URL) gets real answers computed on
 //! this machine. Images come inline or, when the endpoint is given an S3
 //! client, as `S3Object`s read from that S3 server. What differs from
@@ -20,6 +21,8 @@
 //! - [`images`]: image bytes, inline or from S3, with Rekognition's limits.
 //! - [`validate`]: request fields checked as Rekognition checks them.
 //! - [`store`]: the collections in SQLite, and in memory for exact search.
+//! - [`textract`]: `AnalyzeID` over riv's document engine, and how it
+//!   differs from Textract.
 //! - [`error`]: Rekognition's error types, and why serving stops.
 
 pub mod convert;
@@ -30,6 +33,7 @@ pub mod quality;
 pub mod service;
 pub mod shapes;
 pub mod store;
+pub mod textract;
 pub mod validate;
 
 use std::future::Future;
@@ -43,10 +47,13 @@ use tokio::net::TcpListener;
 /// not depend on it themselves.
 pub use aws_sdk_s3;
 pub use error::{ApiError, ErrorType, ServeError};
+/// The document engine [`CompatConfig::documents`] takes.
+pub use riv_document_engine;
 /// The face engine whose settings [`CompatConfig::engine`] takes, for
 /// callers that do not depend on it themselves.
 pub use riv_face_engine;
 pub use service::Service;
+pub use textract::TextractService;
 
 /// The `FaceModelVersion` reported: riv's engine, not one of Rekognition's
 /// model versions (a client comparing it with `"7.0"` sees the difference).
@@ -69,11 +76,14 @@ pub struct CompatConfig {
     /// The S3 server `Image.S3Object` images are read from; `None` refuses
     /// them (`InvalidParameterException`).
     pub s3: Option<aws_sdk_s3::Client>,
+    /// The engine Textract's `AnalyzeID` reads documents with; `None`
+    /// serves Rekognition only.
+    pub documents: Option<Arc<riv_document_engine::DocumentEngine>>,
 }
 
 impl CompatConfig {
-    /// A configuration with region `us-east-1`, account `000000000000` and
-    /// no S3 server.
+    /// A configuration with region `us-east-1`, account `000000000000`, no
+    /// S3 server and no document engine.
     pub fn new(data_dir: impl Into<PathBuf>, engine: EngineConfig) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -81,13 +91,15 @@ impl CompatConfig {
             region: "us-east-1".to_owned(),
             account_id: "000000000000".to_owned(),
             s3: None,
+            documents: None,
         }
     }
 }
 
 /// Loads the engine, opens the collections and serves Rekognition's JSON
-/// API on `listener` until `shutdown` completes; requests in flight then
-/// finish before this returns.
+/// API (and Textract's `AnalyzeID` with [`CompatConfig::documents`]) on
+/// `listener` until `shutdown` completes; requests in flight then finish
+/// before this returns.
 pub async fn serve<S>(
     config: CompatConfig,
     listener: TcpListener,
@@ -96,8 +108,12 @@ pub async fn serve<S>(
 where
     S: Future<Output = ()> + Send + 'static,
 {
+    let textract = config
+        .documents
+        .clone()
+        .map(|engine| Arc::new(TextractService::new(engine, config.s3.clone())));
     let service = open(config).await?;
-    let app = protocol::router(Arc::new(service));
+    let app = protocol::router_with(Arc::new(service), textract);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -1,5 +1,6 @@
 //! Rekognition's wire protocol (AWS JSON 1.1): every call is `POST /` with
-//! `X-Amz-Target: RekognitionService.<Operation>` and a JSON body; answers
+//! `X-Amz-Target: RekognitionService.<Operation>` (or, for Textract's
+//! `AnalyzeID`, `Textract.AnalyzeID`) and a JSON body; answers
 //! are JSON with `Content-Type: application/x-amz-json-1.1`; errors are
 //! status 400 (500 for `InternalServerError`) with
 //! `{"__type": ..., "Message": ...}` and the `x-amzn-ErrorType` header.
@@ -21,12 +22,19 @@ use tracing::Instrument;
 use crate::error::{ApiError, ErrorType};
 use crate::images::MAX_IMAGE_BYTES;
 use crate::service::Service;
+use crate::textract::TextractService;
 
 /// The content type of every request and answer.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
-/// The prefix of `X-Amz-Target`.
+/// The prefix of `X-Amz-Target` for Rekognition.
 pub const TARGET_PREFIX: &str = "RekognitionService.";
+
+/// The prefix of `X-Amz-Target` for Textract.
+pub const TEXTRACT_PREFIX: &str = "Textract.";
+
+/// The Textract operations served.
+pub const TEXTRACT_OPERATIONS: [&str; 1] = ["AnalyzeID"];
 
 /// Largest request body read: two images at the inline limit, in base64,
 /// with room for the JSON around them.
@@ -45,17 +53,40 @@ pub const OPERATIONS: [&str; 9] = [
     "DeleteFaces",
 ];
 
-/// The endpoint's routes over `service`.
+/// The services behind the endpoint.
+#[derive(Debug, Clone)]
+struct Services {
+    rekognition: Arc<Service>,
+    /// `None`: Textract's operations are unknown here.
+    textract: Option<Arc<TextractService>>,
+}
+
+/// Which service an `X-Amz-Target` names, and the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Rekognition(String),
+    Textract(String),
+}
+
+/// The endpoint's routes over `service` (Rekognition only).
 pub fn router(service: Arc<Service>) -> Router {
+    router_with(service, None)
+}
+
+/// The endpoint's routes over `service` and, when given, `textract`.
+pub fn router_with(service: Arc<Service>, textract: Option<Arc<TextractService>>) -> Router {
     Router::new()
         .route("/", post(handle))
         .layer(DefaultBodyLimit::disable())
-        .with_state(service)
+        .with_state(Services {
+            rekognition: service,
+            textract,
+        })
 }
 
-async fn handle(State(service): State<Arc<Service>>, request: Request) -> Response {
+async fn handle(State(services): State<Services>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let operation = match target(&parts.headers) {
+    let target = match target(&parts.headers, services.textract.is_some()) {
         Ok(op) => op,
         Err(e) => return e.into_response(),
     };
@@ -63,8 +94,23 @@ async fn handle(State(service): State<Arc<Service>>, request: Request) -> Respon
         Ok(body) => body,
         Err(e) => return e.into_response(),
     };
-    let span = tracing::info_span!("rekognition", operation = %operation);
-    let result = dispatch(&service, &operation, &body).instrument(span).await;
+    let (result, operation) = match (&target, &services.textract) {
+        (Target::Rekognition(operation), _) => {
+            let span = tracing::info_span!("rekognition", operation = %operation);
+            let result = dispatch(&services.rekognition, operation, &body)
+                .instrument(span)
+                .await;
+            (result, operation)
+        }
+        (Target::Textract(operation), Some(textract)) => {
+            let span = tracing::info_span!("textract", operation = %operation);
+            let result = dispatch_textract(textract, operation, &body)
+                .instrument(span)
+                .await;
+            (result, operation)
+        }
+        (Target::Textract(operation), None) => (Err(unknown_operation(operation)), operation),
+    };
     match &result {
         Ok(_) => tracing::debug!(operation = %operation, "answered"),
         Err(e) => tracing::info!(operation = %operation, error = e.kind.name(), "refused"),
@@ -75,23 +121,35 @@ async fn handle(State(service): State<Arc<Service>>, request: Request) -> Respon
     }
 }
 
-/// The operation named by `X-Amz-Target`.
-fn target(headers: &HeaderMap) -> Result<String, ApiError> {
+/// The operation named by `X-Amz-Target`; Textract's only when `textract`
+/// is served.
+fn target(headers: &HeaderMap, textract: bool) -> Result<Target, ApiError> {
     let unknown = |what: &str| ApiError::new(ErrorType::UnknownOperation, what.to_owned());
     let value = headers
         .get("x-amz-target")
         .ok_or_else(|| unknown("Missing X-Amz-Target header"))?
         .to_str()
         .map_err(|_| unknown("X-Amz-Target is not text"))?;
-    let operation = value
+    if let Some(op) = value
         .strip_prefix(TARGET_PREFIX)
         .filter(|op| OPERATIONS.contains(op))
-        .ok_or_else(|| {
-            unknown(&format!(
-                "Operation {value} is not supported by this endpoint"
-            ))
-        })?;
-    Ok(operation.to_owned())
+    {
+        return Ok(Target::Rekognition(op.to_owned()));
+    }
+    match value
+        .strip_prefix(TEXTRACT_PREFIX)
+        .filter(|op| textract && TEXTRACT_OPERATIONS.contains(op))
+    {
+        Some(op) => Ok(Target::Textract(op.to_owned())),
+        None => Err(unknown_operation(value)),
+    }
+}
+
+fn unknown_operation(name: &str) -> ApiError {
+    ApiError::new(
+        ErrorType::UnknownOperation,
+        format!("Operation {name} is not supported by this endpoint"),
+    )
 }
 
 async fn read_body(body: Body) -> Result<Bytes, ApiError> {
@@ -114,10 +172,18 @@ async fn dispatch(service: &Service, operation: &str, body: &[u8]) -> Result<Res
         "SearchFaces" => answer(service.search_faces(parse(body)?).await?),
         "ListFaces" => answer(service.list_faces(parse(body)?).await?),
         "DeleteFaces" => answer(service.delete_faces(parse(body)?).await?),
-        other => Err(ApiError::new(
-            ErrorType::UnknownOperation,
-            format!("Operation {other} is not supported by this endpoint"),
-        )),
+        other => Err(unknown_operation(other)),
+    }
+}
+
+async fn dispatch_textract(
+    service: &TextractService,
+    operation: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    match operation {
+        "AnalyzeID" => answer(service.analyze_id(parse(body)?).await?),
+        other => Err(unknown_operation(other)),
     }
 }
 
@@ -152,22 +218,43 @@ mod tests {
     fn targets_name_served_operations_only() {
         let mut headers = HeaderMap::new();
         assert_eq!(
-            target(&headers).unwrap_err().kind,
+            target(&headers, true).unwrap_err().kind,
             ErrorType::UnknownOperation
         );
         headers.insert(
             "x-amz-target",
             HeaderValue::from_static("RekognitionService.DetectFaces"),
         );
-        assert_eq!(target(&headers).unwrap(), "DetectFaces");
+        assert_eq!(
+            target(&headers, false).unwrap(),
+            Target::Rekognition("DetectFaces".into())
+        );
         headers.insert(
             "x-amz-target",
             HeaderValue::from_static("RekognitionService.DetectLabels"),
         );
         assert_eq!(
-            target(&headers).unwrap_err().kind,
+            target(&headers, true).unwrap_err().kind,
             ErrorType::UnknownOperation
         );
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("Textract.AnalyzeID"),
+        );
+        assert_eq!(
+            target(&headers, true).unwrap(),
+            Target::Textract("AnalyzeID".into())
+        );
+        // Without a document engine, Textract is not served.
+        assert_eq!(
+            target(&headers, false).unwrap_err().kind,
+            ErrorType::UnknownOperation
+        );
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("Textract.DetectDocumentText"),
+        );
+        assert!(target(&headers, true).is_err());
     }
 
     #[test]

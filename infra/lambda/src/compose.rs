@@ -12,8 +12,11 @@ use riv_aws::publisher::AwsPublisher;
 use riv_aws::rekognition::{RekognitionAnalyzer, RekognitionCollection};
 use riv_aws::s3::S3ObjectStore;
 use riv_aws::sns::SnsTopic;
+use riv_aws::textract::TextractDocuments;
 use riv_consumers::Pipeline;
-use riv_consumers::ports::{Clock, FaceCollection, Ports, ProfileStore, SystemClock};
+use riv_consumers::ports::{
+    Clock, DocumentReader, FaceAnalyzer, FaceCollection, Ports, ProfileStore, SystemClock,
+};
 
 use crate::config::AwsSettings;
 use crate::unconfigured::Unconfigured;
@@ -33,11 +36,16 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     /// Rekognition.
     pub rekognition: aws_sdk_rekognition::Client,
+    /// Textract (`AnalyzeID`, for the ID document workflows).
+    pub textract: aws_sdk_textract::Client,
 }
 
 impl Clients {
     /// Every client from one SDK config. With an endpoint override (local
-    /// emulators, S3-compatible stores) S3 uses path-style addressing.
+    /// emulators, S3-compatible stores) S3 uses path-style addressing. A
+    /// service's own endpoint variable (`AWS_ENDPOINT_URL_TEXTRACT`,
+    /// `AWS_ENDPOINT_URL_REKOGNITION`…) is honoured by the SDK unless the
+    /// config's endpoint was set in code.
     pub fn new(sdk: &SdkConfig) -> Self {
         let s3 = aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(sdk.endpoint_url().is_some())
@@ -49,6 +57,7 @@ impl Clients {
             sns: aws_sdk_sns::Client::new(sdk),
             sqs: aws_sdk_sqs::Client::new(sdk),
             rekognition: aws_sdk_rekognition::Client::new(sdk),
+            textract: aws_sdk_textract::Client::new(sdk),
         }
     }
 
@@ -59,6 +68,16 @@ impl Clients {
             .endpoint_url(url)
             .build();
         self.rekognition = aws_sdk_rekognition::Client::from_conf(config);
+        self
+    }
+
+    /// The same clients with Textract at `url` (riv's compatible endpoint
+    /// serves `AnalyzeID` beside Rekognition).
+    pub fn with_textract_endpoint(mut self, sdk: &SdkConfig, url: &str) -> Self {
+        let config = aws_sdk_textract::config::Builder::from(sdk)
+            .endpoint_url(url)
+            .build();
+        self.textract = aws_sdk_textract::Client::from_conf(config);
         self
     }
 }
@@ -89,11 +108,17 @@ pub fn ports(clients: &Clients, settings: &AwsSettings) -> Ports {
             variable: "RIV_FACES_TABLE",
         }),
     };
-    let analyzer = RekognitionAnalyzer::new(
+    let analyzer: Arc<dyn FaceAnalyzer> = Arc::new(RekognitionAnalyzer::new(
         clients.rekognition.clone(),
         objects.clone(),
         settings.image_source,
-    );
+    ));
+    let documents: Arc<dyn DocumentReader> = Arc::new(TextractDocuments::new(
+        clients.textract.clone(),
+        objects.clone(),
+        settings.image_source,
+        analyzer.clone(),
+    ));
     let publisher = AwsPublisher {
         bus: EventBridgeBus::new(
             clients.eventbridge.clone(),
@@ -105,7 +130,8 @@ pub fn ports(clients: &Clients, settings: &AwsSettings) -> Ports {
     };
     Ports {
         objects: Arc::new(objects),
-        analyzer: Arc::new(analyzer),
+        analyzer,
+        documents: Some(documents),
         collection,
         profiles,
         idempotency: Arc::new(DynamoIdempotency::new(

@@ -10,6 +10,7 @@
 pub mod bus;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod faces;
 pub mod http;
 pub mod idempotency;

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use riv_consumers::ports::{Ports, SystemClock};
 use riv_consumers::{Pipeline, PortError};
+use riv_document_engine::DocumentEngine;
 use riv_events::Stage;
 use riv_face_engine::FaceEngine;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +25,7 @@ use tracing::info;
 use crate::bus::LocalBus;
 use crate::config::LocalConfig;
 use crate::db::{Db, DbError};
+use crate::documents::LocalDocuments;
 use crate::faces::LocalFaces;
 use crate::http::{ApiState, router};
 use crate::idempotency::SqliteIdempotency;
@@ -35,9 +37,10 @@ use crate::subscribers::{dispatch, register_webhook_queue, webhook_worker};
 use crate::worker::{PollSettings, dead_letter_queue, dead_letter_worker, stage_worker};
 
 /// The stages the embedded mode runs a consumer for.
-pub const STAGES: [Stage; 7] = [
+pub const STAGES: [Stage; 8] = [
     Stage::Intake,
     Stage::Quality,
+    Stage::IdMatch,
     Stage::DuplicateSearch,
     Stage::FaceMatch,
     Stage::Index,
@@ -149,10 +152,16 @@ pub async fn start(
     register_webhook_queue(&queues, file.outcomes.webhook_max_receives)?;
     let outcomes = OutcomeLog::open(db.clone()).await?;
     let idempotency = Arc::new(SqliteIdempotency::new(db.clone(), clock.clone()));
+    let documents = LocalDocuments::new(
+        Arc::new(DocumentEngine::new(None)),
+        faces.clone(),
+        Arc::new(objects.clone()),
+    );
     let faces = Arc::new(faces);
     let ports = Ports {
         objects: Arc::new(objects.clone()),
         analyzer: faces.clone(),
+        documents: Some(Arc::new(documents)),
         collection: faces,
         profiles: Arc::new(SqliteProfiles::new(db.clone())),
         idempotency: idempotency.clone(),

@@ -345,6 +345,7 @@ fn profile(user: &str, request: &str, version: u64) -> Profile {
     Profile {
         user_id: UserId::parse(user).unwrap(),
         properties: BTreeMap::from([("name".to_owned(), "Ana".to_owned())]),
+        property_sources: [("name".to_owned(), riv_events::ValueSource::Mrz)].into(),
         faces: Vec::new(),
         created_by: RequestId::parse(request).unwrap(),
         created_at: at,

@@ -79,6 +79,10 @@ impl AwsStack {
             riv_face_engine::EngineConfig::with_model_dir(&models),
         );
         compat.s3 = Some(clients.s3.clone());
+        // Textract's AnalyzeID too, for the ID document workflow.
+        compat.documents = Some(std::sync::Arc::new(
+            riv_compat::riv_document_engine::DocumentEngine::new(None),
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a port");
@@ -89,7 +93,9 @@ impl AwsStack {
                 .await
                 .expect("the Rekognition endpoint serves");
         });
-        clients = clients.with_rekognition_endpoint(&sdk, &rekognition_url);
+        clients = clients
+            .with_rekognition_endpoint(&sdk, &rekognition_url)
+            .with_textract_endpoint(&sdk, &rekognition_url);
 
         let made = provision(&clients, &unique_prefix())
             .await

@@ -63,6 +63,7 @@ impl Direct {
         let ports = Ports {
             objects: Arc::new(objects.clone()),
             analyzer: Arc::new(faces.clone()),
+            documents: None,
             collection: Arc::new(faces.clone()),
             profiles: Arc::new(profiles.clone()),
             idempotency: Arc::new(SqliteIdempotency::new(db, clock.clone())),

@@ -25,7 +25,7 @@ use aws_sdk_rekognition::Client;
 use aws_sdk_rekognition::types::{Attribute, FaceDetail};
 use riv_consumers::PortError;
 use riv_consumers::ports::{DetectedFace, FaceAnalyzer};
-use riv_events::{BoundingBox, ObjectKey, Pose};
+use riv_events::{BoundingBox, ObjectKey, Pose, Similarity};
 
 use super::error::{InvalidParameter, classify};
 use super::images::{ImageSource, Images};
@@ -81,6 +81,40 @@ impl FaceAnalyzer for RekognitionAnalyzer {
         // Stable: Rekognition's own order stays among equal boxes.
         faces.sort_by(|a, b| area(b).total_cmp(&area(a)));
         Ok(faces)
+    }
+
+    /// `CompareFaces` with a similarity threshold of 0, so every face in
+    /// `target` is scored; the best score, or `None` when `target` has no
+    /// face. A `source` without a face is Rekognition's InvalidParameter,
+    /// `invalid_image` here.
+    async fn compare_faces(
+        &self,
+        source: &ObjectKey,
+        target: &ObjectKey,
+    ) -> Result<Option<Similarity>, PortError> {
+        let source_image = self.images.image(source).await?;
+        let target_image = self.images.image(target).await?;
+        let sent = self
+            .client
+            .compare_faces()
+            .source_image(source_image)
+            .target_image(target_image)
+            .similarity_threshold(0.0)
+            .send()
+            .await;
+        match sent {
+            Ok(output) => Ok(output
+                .face_matches()
+                .iter()
+                .filter_map(|m| m.similarity())
+                .reduce(f32::max)
+                .map(Similarity::clamped)),
+            Err(err) => {
+                let context = format!("comparing {source} with {target}");
+                let failure = classify(&context, err, InvalidParameter::NoFace);
+                Err(self.images.settle(source, failure).await)
+            }
+        }
     }
 }
 

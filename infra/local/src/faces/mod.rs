@@ -23,6 +23,7 @@
 pub mod cache;
 mod index;
 pub mod measures;
+pub mod portrait;
 mod ports;
 pub mod store;
 
@@ -147,9 +148,37 @@ impl LocalFaces {
         blocking(move || inner.analyse(key, &bytes)).await
     }
 
+    /// The faces on a document image, looked for as [`portrait`] describes;
+    /// a missing object is `not_found`, an undecodable one `invalid_image`.
+    /// Not cached: documents are read once, by one stage.
+    pub async fn document_faces(
+        &self,
+        image: &ObjectKey,
+    ) -> Result<Vec<portrait::DocumentFace>, PortError> {
+        let bytes = self
+            .inner
+            .objects
+            .get(image)
+            .await?
+            .ok_or_else(|| PortError::not_found(format!("reading {image}: no such object")))?;
+        let inner = Arc::clone(&self.inner);
+        let key = image.clone();
+        blocking(move || {
+            let decoded = inner
+                .engine
+                .decode(&bytes)
+                .map_err(|e| engine_error(&key, &e))?;
+            portrait::document_faces(&inner.engine, &decoded).map_err(|e| engine_error(&key, &e))
+        })
+        .await
+    }
+
     /// The descriptor of the largest face in the image, or `invalid_image`
     /// with `no_face` in its context.
-    async fn largest_descriptor(&self, image: &ObjectKey) -> Result<Descriptor, PortError> {
+    pub(crate) async fn largest_descriptor(
+        &self,
+        image: &ObjectKey,
+    ) -> Result<Descriptor, PortError> {
         self.analysis(image)
             .await?
             .largest

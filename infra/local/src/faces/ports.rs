@@ -24,6 +24,23 @@ impl FaceAnalyzer for LocalFaces {
             .map(|face| measures::detected_face(face, analysis.width, analysis.height))
             .collect())
     }
+
+    /// The selfie's largest face against every face on the target, found
+    /// as document portraits are ([`super::portrait`]).
+    async fn compare_faces(
+        &self,
+        source: &ObjectKey,
+        target: &ObjectKey,
+    ) -> Result<Option<Similarity>, PortError> {
+        let probe = self.largest_descriptor(source).await?;
+        let faces = self.document_faces(target).await?;
+        let engine = Arc::clone(&self.inner.engine);
+        Ok(faces
+            .iter()
+            .map(|f| engine.compare(&probe, &f.face.descriptor).similarity as f32)
+            .reduce(f32::max)
+            .map(Similarity::clamped))
+    }
 }
 
 #[async_trait]

@@ -1,0 +1,144 @@
+//! One document, one or two sides, read by every reader that applies:
+//! the PDF417 barcode (AAMVA), the MRZ band, and printed labels on a side
+//! that has neither; merged by [`riv_document::combine()`] into one
+//! analysis with its checks. The portrait is not looked for here: that is
+//! the face engine's work, done by the caller.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use image::DynamicImage;
+use riv_document::labels::TextLine;
+use riv_document::model::DocumentAnalysis;
+use riv_document::{Reading, aamva, combine, labels, mrz};
+
+use crate::barcode::{self, BarcodeError};
+
+/// Why text could not be read (the OCR's failure, not the document's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("reading text: {0}")]
+pub struct TextError(pub String);
+
+/// What the engine needs from an OCR.
+pub trait TextReader: Send + Sync {
+    /// The MRZ's lines as read, top to bottom, when the image has an MRZ
+    /// band; `None` when it has none.
+    fn mrz_lines(&self, image: &DynamicImage) -> Result<Option<Vec<String>>, TextError>;
+    /// Every line of text with its box, in pixels.
+    fn text_lines(&self, image: &DynamicImage) -> Result<Vec<TextLine>, TextError>;
+}
+
+/// Why a document could not be analysed at all (an unreadable document is
+/// not an error: it is an analysis that read nothing).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnalyzeError {
+    /// The OCR failed.
+    #[error(transparent)]
+    Text(#[from] TextError),
+}
+
+/// Time spent per reader, for the benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageTimes {
+    pub barcode: Duration,
+    pub mrz: Duration,
+    pub labels: Duration,
+}
+
+/// Reads documents with the barcode reader and, when it has one, an OCR.
+pub struct DocumentEngine {
+    text: Option<Box<dyn TextReader>>,
+}
+
+impl std::fmt::Debug for DocumentEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentEngine")
+            .field("ocr", &self.text.is_some())
+            .finish()
+    }
+}
+
+impl DocumentEngine {
+    /// An engine reading text with `text`; without one it reads barcodes only.
+    pub fn new(text: Option<Box<dyn TextReader>>) -> Self {
+        Self { text }
+    }
+
+    /// Everything readable on the document's sides (front first), expiry
+    /// and age measured on `today`.
+    pub fn analyze(
+        &self,
+        sides: &[&DynamicImage],
+        today: NaiveDate,
+    ) -> Result<DocumentAnalysis, AnalyzeError> {
+        self.analyze_timed(sides, today)
+            .map(|(analysis, _)| analysis)
+    }
+
+    /// [`Self::analyze`], with the time each reader took.
+    pub fn analyze_timed(
+        &self,
+        sides: &[&DynamicImage],
+        today: NaiveDate,
+    ) -> Result<(DocumentAnalysis, StageTimes), AnalyzeError> {
+        let mut readings = Vec::new();
+        let mut times = StageTimes::default();
+        for side in sides {
+            let started = Instant::now();
+            let from_barcode = barcode_reading(side);
+            times.barcode += started.elapsed();
+            let found_barcode = from_barcode.is_some();
+            readings.extend(from_barcode);
+            let Some(text) = &self.text else { continue };
+
+            let started = Instant::now();
+            let from_mrz = mrz_reading(text.as_ref(), side, today)?;
+            times.mrz += started.elapsed();
+            let found_mrz = from_mrz.is_some();
+            readings.extend(from_mrz);
+
+            if !found_barcode && !found_mrz {
+                let started = Instant::now();
+                let lines = text.text_lines(side)?;
+                let reading = labels::read(&lines);
+                times.labels += started.elapsed();
+                if !reading.fields.is_empty() {
+                    readings.push(reading);
+                }
+            }
+        }
+        if readings.is_empty() {
+            return Ok((DocumentAnalysis::unknown(), times));
+        }
+        Ok((combine(readings, today), times))
+    }
+}
+
+/// The AAMVA fields of the side's PDF417 symbol, if it has one that holds
+/// an AAMVA payload. Another payload, or a symbol that cannot be decoded,
+/// reads as nothing: the document may still be read another way.
+fn barcode_reading(side: &DynamicImage) -> Option<Reading> {
+    match barcode::decode_pdf417(side) {
+        Ok(Some(payload)) => aamva::read(&payload.bytes).ok(),
+        Ok(None) => None,
+        Err(BarcodeError::Undecodable { .. } | BarcodeError::Decoder { .. }) => None,
+        Err(BarcodeError::EmptyImage { .. }) => None,
+    }
+}
+
+/// The MRZ's fields, when the side has an MRZ that parses.
+fn mrz_reading(
+    text: &dyn TextReader,
+    side: &DynamicImage,
+    today: NaiveDate,
+) -> Result<Option<Reading>, AnalyzeError> {
+    let Some(lines) = text.mrz_lines(side)? else {
+        return Ok(None);
+    };
+    let candidates: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let Some(found) = mrz::find_lines(&candidates) else {
+        return Ok(None);
+    };
+    let chosen: Vec<&str> = found.lines.iter().map(String::as_str).collect();
+    Ok(mrz::read(&chosen, today).ok().map(|read| read.reading))
+}
