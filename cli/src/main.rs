@@ -9,6 +9,7 @@ mod aws_cmds;
 mod bench;
 mod bench_pipeline;
 mod client_cmds;
+mod document_bench;
 mod document_cmd;
 mod evaluate;
 mod evaluate_portraits;
@@ -189,6 +190,20 @@ struct ModelDirArg {
 
 #[derive(Debug, Subcommand)]
 enum DocumentCommand {
+    /// Read every image under DIR (with its truth_mrz.tsv), timed by stage:
+    /// decode, barcode, MRZ, printed labels, portrait; and the MRZ read rate.
+    Bench {
+        /// Folder of document images with truth_mrz.tsv.
+        dir: PathBuf,
+        /// Passes over the folder (the first builds the OCR plans).
+        #[arg(long, default_value_t = 2)]
+        repeat: usize,
+        /// The day expiry and age are measured on (YYYY-MM-DD).
+        #[arg(long, default_value = "2020-06-01")]
+        as_of: chrono::NaiveDate,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
     /// Print what riv reads from a document as JSON: document_type, fields,
     /// checks, portrait. Exit code 0 when something was read, 2 when nothing.
     Analyze {
@@ -199,6 +214,10 @@ enum DocumentCommand {
         /// The day expiry and age are measured on (YYYY-MM-DD); today by default.
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
+        /// Read barcodes only: no OCR of the MRZ or printed labels (needs
+        /// no OCR models).
+        #[arg(long)]
+        no_ocr: bool,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -315,14 +334,32 @@ fn run_cli() -> Result<()> {
             bench::run(args, &mut std::io::stdout().lock())?;
         }
         Command::Document { command } => match command {
-            DocumentCommand::Analyze {
-                front,
-                back,
+            DocumentCommand::Bench {
+                dir,
+                repeat,
                 as_of,
                 engine,
             } => {
                 let faces = engine.load()?;
-                let documents = riv_document_engine::DocumentEngine::new(None);
+                let models = riv_document_engine::models::OcrModelDir::new(&engine.dir.model_dir);
+                let documents = riv_document_engine::DocumentEngine::with_ocr_models(&models)?;
+                let mut out = std::io::stdout().lock();
+                document_bench::bench(&documents, &faces, &dir, repeat, as_of, &mut out)?;
+            }
+            DocumentCommand::Analyze {
+                front,
+                back,
+                as_of,
+                no_ocr,
+                engine,
+            } => {
+                let faces = engine.load()?;
+                let documents = if no_ocr {
+                    riv_document_engine::DocumentEngine::new(None)
+                } else {
+                    let dir = riv_document_engine::models::OcrModelDir::new(&engine.dir.model_dir);
+                    riv_document_engine::DocumentEngine::with_ocr_models(&dir)?
+                };
                 let today = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
                 let mut out = std::io::stdout().lock();
                 let read = document_cmd::analyze(

@@ -1,13 +1,15 @@
 //! Prints every text line OCR finds in the images given on the command
-//! line: `cargo run --release -p riv-document-engine --example ocr_lines --
-//! [--model-dir DIR] IMAGE...` (the model directory defaults to
-//! `$RIV_MODEL_DIR`).
+//! line, then the MRZ band as the band reader reads it (each line with its
+//! characters' confidences and the unrestricted reading): `cargo run
+//! --release -p riv-document-engine --example ocr_lines -- [--model-dir DIR]
+//! IMAGE...` (the model directory defaults to `$RIV_MODEL_DIR`).
 
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
 
 use riv_document_engine::models::OcrModelDir;
+use riv_document_engine::mrz_band::{MrzOptions, read_mrz};
 use riv_document_engine::ocr::Ocr;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,6 +30,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "  {:5.3} ({:4},{:4} {:4}x{:3}) {}",
                 line.confidence, line.left, line.top, line.width, line.height, line.text
             );
+        }
+        let reading = read_mrz(&ocr, &image, &MrzOptions::default())?;
+        let Some(band) = reading.band else {
+            println!(
+                "  no MRZ band ({} candidates read)",
+                reading.candidates_read
+            );
+            continue;
+        };
+        for line in band.lines {
+            let low: Vec<String> = line
+                .text
+                .chars()
+                .zip(&line.char_confidences)
+                .enumerate()
+                .filter(|(_, (_, c))| **c < 0.9)
+                .map(|(i, (ch, c))| format!("{i}:{ch}={c:.2}"))
+                .collect();
+            println!(
+                "  MRZ {:5.3} {} [{}]",
+                line.confidence, line.text, line.unrestricted
+            );
+            if !low.is_empty() {
+                println!("      below 0.9: {}", low.join(" "));
+            }
         }
     }
     Ok(())

@@ -64,6 +64,18 @@ impl DocumentEngine {
         Self { text }
     }
 
+    /// An engine reading barcodes, and text with the PP-OCR models in `dir`
+    /// (loaded and verified here).
+    pub fn with_ocr_models(dir: &crate::models::OcrModelDir) -> Result<Self, crate::ocr::OcrError> {
+        let ocr = crate::ocr::Ocr::load(dir)?;
+        Ok(Self::new(Some(Box::new(crate::OcrText::new(ocr)))))
+    }
+
+    /// Whether text (MRZ, printed labels) is read, or barcodes only.
+    pub fn reads_text(&self) -> bool {
+        self.text.is_some()
+    }
+
     /// Everything readable on the document's sides (front first), expiry
     /// and age measured on `today`.
     pub fn analyze(

@@ -7,6 +7,8 @@ pub mod decode;
 pub mod models;
 pub mod mrz_band;
 pub mod ocr;
+pub mod ocr_text;
 
 pub use analyze::{AnalyzeError, DocumentEngine, TextError, TextReader};
 pub use decode::{DecodeError, decode_image};
+pub use ocr_text::OcrText;

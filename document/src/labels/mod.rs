@@ -137,7 +137,13 @@ fn value_of(field: FieldName, text: &str) -> Option<(String, Option<String>)> {
         }
         FieldName::Sex => {
             let first = table::words(text).into_iter().next()?.0;
-            let first = first.split('/').next().unwrap_or_default().to_owned();
+            let first = first.split('/').next().unwrap_or_default();
+            // `M1JAN1981`: the sex run together with the date beside it.
+            let first = first
+                .split(|c: char| c.is_ascii_digit())
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             let sex = match first.as_str() {
                 "M" | "MALE" => "M",
                 "F" | "FEMALE" => "F",

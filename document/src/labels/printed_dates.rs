@@ -36,6 +36,29 @@ fn month(token: &str) -> Option<u32> {
         .and_then(|i| u32::try_from(i + 1).ok())
 }
 
+/// A token whose spaces the OCR lost (`1JAN1981`, or `M1JAN1981` with the
+/// sex printed beside the date) split into its letter and digit runs, when
+/// one of the letter runs is a month; any other token as it is.
+fn split_run_together(token: &str) -> Vec<&str> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut previous: Option<bool> = None;
+    for (i, c) in token.char_indices() {
+        let digit = c.is_ascii_digit();
+        if previous.is_some_and(|p| p != digit) {
+            runs.push(&token[start..i]);
+            start = i;
+        }
+        previous = Some(digit);
+    }
+    runs.push(&token[start..]);
+    if runs.len() > 1 && runs.iter().any(|r| month(r).is_some()) {
+        runs
+    } else {
+        vec![token]
+    }
+}
+
 /// A printed date with a four-digit year. All-numeric dates are read
 /// year-month-day when the year comes first, else month/day/year (the US
 /// order) unless the first number cannot be a month, then day/month/year.
@@ -43,6 +66,7 @@ pub fn parse_printed_date(text: &str) -> Option<NaiveDate> {
     let tokens: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || matches!(c, '/' | '-' | '.' | ','))
         .filter(|t| !t.is_empty())
+        .flat_map(split_run_together)
         .collect();
     let mut numbers: Vec<&str> = Vec::new();
     let mut month_name = None;
@@ -110,6 +134,10 @@ mod tests {
         assert_eq!(parse_printed_date("31/12/1990"), date(1990, 12, 31));
         assert_eq!(parse_printed_date("02/03/1990"), date(1990, 2, 3));
         assert_eq!(parse_printed_date("5 SEPT 2001"), date(2001, 9, 5));
+        // Spaces lost by the OCR, and the sex printed just before the date.
+        assert_eq!(parse_printed_date("1JAN1981"), date(1981, 1, 1));
+        assert_eq!(parse_printed_date("M1JAN1981"), date(1981, 1, 1));
+        assert_eq!(parse_printed_date("29NOV 2019"), date(2019, 11, 29));
     }
 
     #[test]
@@ -122,6 +150,8 @@ mod tests {
             "1 JAN 81",
             "",
             "C03005988",
+            "1981A",
+            "A1B2C3",
         ] {
             assert_eq!(parse_printed_date(text), None, "{text}");
         }

@@ -87,14 +87,25 @@ fn word_matches(read: &str, label: &str) -> bool {
 }
 
 /// How many of `words` (skipping empty ones) `phrase` matches from index
-/// `from`, if it matches: the index after its last word.
+/// `from`, if it matches: the index after its last word. Two of the
+/// phrase's words may be run together in one word, as OCR reads a narrow
+/// space (`Cardno.` for `CARD NO`).
 fn match_phrase(words: &[(String, &str)], from: usize, phrase: &str) -> Option<usize> {
-    let mut i = from;
-    for part in phrase.split(' ') {
+    let parts: Vec<&str> = phrase.split(' ').collect();
+    let (mut i, mut p) = (from, 0);
+    while p < parts.len() {
         while words.get(i).is_some_and(|w| w.0.is_empty()) {
             i += 1;
         }
-        if !word_matches(&words.get(i)?.0, part) {
+        let word = &words.get(i)?.0;
+        if word_matches(word, parts[p]) {
+            p += 1;
+        } else if parts
+            .get(p + 1)
+            .is_some_and(|next| word_matches(word, &format!("{}{next}", parts[p])))
+        {
+            p += 2;
+        } else {
             return None;
         }
         i += 1;
@@ -208,6 +219,16 @@ mod tests {
             label("Date of Birh"),
             Some((FieldName::DateOfBirth, String::new()))
         );
+        // Words run together by the OCR.
+        assert_eq!(
+            label("Passport Cardno."),
+            Some((FieldName::DocumentNumber, String::new()))
+        );
+        assert_eq!(
+            label("Date oflssue"),
+            Some((FieldName::DateOfIssue, String::new()))
+        );
+        assert_eq!(label("+PASSPORT CARD*"), None);
         assert_eq!(label("TRAVELER"), None);
         assert_eq!(label("EXEMPLAR"), None);
         assert_eq!(label("1 JAN 1981"), None);

@@ -13,6 +13,11 @@ use crate::model::{CheckDigit, CheckDigitField, DocumentFormat};
 /// Lines are accepted this many characters too long or too short.
 const MAX_LENGTH_ERROR: usize = 3;
 
+/// How many fillers a line that ends in fillers may be short: OCR merges
+/// long runs of `<`, and a closing run is padding, worth 0 in every check
+/// digit, so restoring it changes no field and no check.
+const MAX_TRAILING_FILLERS_MISSING: usize = 12;
+
 /// Repaired lines, their layout and check digits.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -67,6 +72,12 @@ pub fn parse(raw: &[&str]) -> Result<Parsed, MrzError> {
         let off = line.len().abs_diff(layout.line_len);
         let fixes = if off <= MAX_LENGTH_ERROR {
             length_candidates(line, layout.line_len, i)
+        } else if line.len() < layout.line_len && off <= MAX_TRAILING_FILLERS_MISSING {
+            // Only the line's closing filler run may grow this much.
+            length_candidates(line, layout.line_len, i)
+                .into_iter()
+                .filter(|fix| fix.at_end)
+                .collect()
         } else {
             Vec::new()
         };
@@ -113,8 +124,10 @@ fn detect_format(lines: &[Vec<u8>]) -> Result<DocumentFormat, MrzError> {
     match lines.len() {
         3 => Ok(DocumentFormat::Td1),
         2 => {
-            let mean = (lines[0].len() + lines[1].len()) / 2;
-            Ok(match (mean <= 40, visa) {
+            // The longer line: OCR loses characters (merged filler runs)
+            // far more often than it adds them.
+            let longest = lines[0].len().max(lines[1].len());
+            Ok(match (longest <= 40, visa) {
                 (true, true) => DocumentFormat::MrvB,
                 (true, false) => DocumentFormat::Td2,
                 (false, true) => DocumentFormat::MrvA,

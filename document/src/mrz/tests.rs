@@ -321,6 +321,29 @@ fn ocr_formatting_is_undone() {
 }
 
 #[test]
+fn a_closing_filler_run_read_much_too_short_is_restored_and_nothing_else_is() {
+    let truth = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+    let mut short: Vec<String> = truth.iter().map(|l| (*l).to_owned()).collect();
+    short[0].truncate(44 - 8);
+    let r = read_lines(&short);
+    assert_eq!(r.lines, truth, "from {short:?}");
+    assert!(r.checks_valid());
+    // Eight characters missing inside a line cannot be padding.
+    let mut inner = truth.map(str::to_owned).to_vec();
+    inner[1] = inner[1].replacen("ZE184226", "", 1);
+    assert!(
+        read(
+            &inner.iter().map(String::as_str).collect::<Vec<_>>(),
+            today()
+        )
+        .is_err()
+    );
+}
+
+#[test]
 fn a_filler_too_many_or_too_few_is_absorbed() {
     for (format, doc) in cases() {
         let lines = write(format, &doc);

@@ -51,6 +51,8 @@ pub struct LocalFileConfig {
     pub outcomes: OutcomeSettings,
     /// The object store.
     pub objects: ObjectSettings,
+    /// The document reader (register-idcard).
+    pub documents: DocumentSettings,
 }
 
 /// Queues and workers.
@@ -120,6 +122,22 @@ impl Default for ObjectSettings {
             max_object_bytes: 16 * 1024 * 1024,
             bucket: "riv-local".into(),
         }
+    }
+}
+
+/// The document reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentSettings {
+    /// Read the MRZ and printed labels with the OCR models (installed by
+    /// `riv models fetch` beside the face models); `false` reads PDF417
+    /// barcodes only.
+    pub ocr: bool,
+}
+
+impl Default for DocumentSettings {
+    fn default() -> Self {
+        Self { ocr: true }
     }
 }
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 use riv_consumers::ports::{Ports, SystemClock};
 use riv_consumers::{Pipeline, PortError};
 use riv_document_engine::DocumentEngine;
+use riv_document_engine::models::OcrModelDir;
 use riv_events::Stage;
 use riv_face_engine::FaceEngine;
 use tokio_util::sync::CancellationToken;
@@ -68,6 +69,9 @@ pub enum StartError {
     /// The face engine could not load its models.
     #[error(transparent)]
     Engine(#[from] riv_face_engine::LoadError),
+    /// The OCR models could not be loaded.
+    #[error("document OCR: {0}")]
+    Ocr(#[from] riv_document_engine::ocr::OcrError),
     /// The face collection could not be opened.
     #[error("face collection: {0}")]
     Faces(PortError),
@@ -98,6 +102,23 @@ impl Running {
         self.tracker.close();
         self.tracker.wait().await;
     }
+}
+
+/// The document engine: barcodes, and the MRZ and printed labels when
+/// `documents.ocr` is on (its models loaded from the face models' folder).
+async fn document_engine(config: &LocalConfig) -> Result<DocumentEngine, StartError> {
+    if !config.file.documents.ocr {
+        tracing::info!("documents.ocr is off: identity documents are read from their barcode only");
+        return Ok(DocumentEngine::new(None));
+    }
+    let dir = OcrModelDir::new(&config.engine.model_dir);
+    let engine = tokio::task::spawn_blocking(move || DocumentEngine::with_ocr_models(&dir))
+        .await
+        .map_err(|err| StartError::DataDir {
+            path: config.engine.model_dir.clone(),
+            source: std::io::Error::other(err),
+        })??;
+    Ok(engine)
 }
 
 /// Starts everything; stops when `shutdown` is cancelled.
@@ -153,7 +174,7 @@ pub async fn start(
     let outcomes = OutcomeLog::open(db.clone()).await?;
     let idempotency = Arc::new(SqliteIdempotency::new(db.clone(), clock.clone()));
     let documents = LocalDocuments::new(
-        Arc::new(DocumentEngine::new(None)),
+        Arc::new(document_engine(&config).await?),
         faces.clone(),
         Arc::new(objects.clone()),
     );

@@ -229,3 +229,19 @@ pub fn blank_png() -> Vec<u8> {
     chunk(&mut png, b"IEND", &[]);
     png
 }
+
+/// A file in the shared test data (`$RIV_TESTDATA`, else `../shared/testdata`
+/// next to the workspace), or a skip.
+pub fn require_testdata_file(relative: &str) -> Option<PathBuf> {
+    let root = env_dir("RIV_TESTDATA")
+        .unwrap_or_else(|| workspace_root().join("..").join("shared").join("testdata"));
+    let path = root.join(relative);
+    if path.is_file() {
+        Some(path)
+    } else {
+        skip(&format!(
+            "test data file {relative} missing from {}: set RIV_TESTDATA or place the shared test data next to the workspace",
+            root.display()
+        ))
+    }
+}

@@ -1,0 +1,186 @@
+//! The PP-OCR engine as the document engine's [`TextReader`]: the MRZ band
+//! read with the fast band reader, every other line with the full reader.
+
+use image::{DynamicImage, RgbImage};
+use riv_document::labels::TextLine;
+
+use crate::analyze::{TextError, TextReader};
+use crate::mrz_band::{MrzOptions, read_mrz};
+use crate::ocr::{self, Ocr};
+
+/// Stretches an MRZ line is read again at when its first reading has a
+/// length no format has, or is unsure: CTC decoding merges a run of one
+/// character ("000" read "00") when the characters are narrow, which wider
+/// crops keep apart, and some prints read best unstretched.
+const RETRY_STRETCHES: [f32; 3] = [1.0, 1.6, 2.0];
+
+/// A line read with a lower mean confidence (0..1) is read again.
+const RETRY_BELOW_CONFIDENCE: f32 = 0.95;
+
+/// The length the band's lines should have: 30 for three lines, else the
+/// two-line length (36 or 44) nearest the longest line read.
+fn expected_length(lines: &[crate::mrz_band::MrzLine]) -> usize {
+    if lines.len() == 3 {
+        return 30;
+    }
+    let longest = lines.iter().map(|l| l.text.len()).max().unwrap_or(0);
+    if longest.abs_diff(36) < longest.abs_diff(44) {
+        36
+    } else {
+        44
+    }
+}
+
+/// Whether reading `a` beats `b`: the right length first, then the higher
+/// mean confidence.
+fn better(a: (&str, f32), b: (&str, f32), target: usize) -> bool {
+    let (a_fits, b_fits) = (a.0.len() == target, b.0.len() == target);
+    if a_fits != b_fits {
+        return a_fits;
+    }
+    a.1 > b.1
+}
+
+/// Reads text with [`Ocr`].
+#[derive(Debug)]
+pub struct OcrText {
+    ocr: Ocr,
+    mrz: MrzOptions,
+}
+
+impl OcrText {
+    pub fn new(ocr: Ocr) -> Self {
+        Self::with_options(ocr, MrzOptions::default())
+    }
+
+    pub fn with_options(ocr: Ocr, mrz: MrzOptions) -> Self {
+        Self { ocr, mrz }
+    }
+
+    pub fn ocr(&self) -> &Ocr {
+        &self.ocr
+    }
+}
+
+impl TextReader for OcrText {
+    fn mrz_lines(&self, image: &DynamicImage) -> Result<Option<Vec<String>>, TextError> {
+        let reading = read_mrz(&self.ocr, image, &self.mrz).map_err(text_error)?;
+        let Some(band) = reading.band else {
+            return Ok(None);
+        };
+        let target = expected_length(&band.lines);
+        let rgb = image.to_rgb8();
+        let mut ink: Option<RgbImage> = None;
+        let mut lines = Vec::with_capacity(band.lines.len());
+        for line in band.lines {
+            let mut best = (line.text, line.confidence);
+            if best.0.len() == target && best.1 >= RETRY_BELOW_CONFIDENCE {
+                lines.push(best.0);
+                continue;
+            }
+            for source in [Source::AsIs, Source::Ink] {
+                if source == Source::Ink && best.0.len() == target {
+                    break;
+                }
+                let source = match source {
+                    Source::AsIs => &rgb,
+                    Source::Ink => &*ink.get_or_insert_with(|| ink_only(&rgb)),
+                };
+                for stretch in RETRY_STRETCHES {
+                    let again = self
+                        .ocr
+                        .recognize_region(source, &line.region, ocr::Alphabet::Mrz, stretch)
+                        .map_err(text_error)?;
+                    if better((&again.text, again.confidence), (&best.0, best.1), target) {
+                        best = (again.text, again.confidence);
+                    }
+                }
+            }
+            lines.push(best.0);
+        }
+        Ok(Some(lines))
+    }
+
+    fn text_lines(&self, image: &DynamicImage) -> Result<Vec<TextLine>, TextError> {
+        let lines = self.ocr.read_lines(image).map_err(text_error)?;
+        Ok(lines.into_iter().map(to_label_line).collect())
+    }
+}
+
+/// The pixels a line is read again from: as they are, then, only when no
+/// reading has the right length, as ink only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    AsIs,
+    Ink,
+}
+
+/// The image with every pixel at its brightest channel, grey: the MRZ is
+/// printed in black, so this keeps it and fades coloured security
+/// backgrounds and annotations (a red box drawn around a digit) to white.
+fn ink_only(image: &RgbImage) -> RgbImage {
+    let mut out = image.clone();
+    for pixel in out.pixels_mut() {
+        let [r, g, b] = pixel.0;
+        let v = r.max(g).max(b);
+        pixel.0 = [v, v, v];
+    }
+    out
+}
+
+fn text_error(e: ocr::OcrError) -> TextError {
+    TextError(e.to_string())
+}
+
+/// The OCR's line in the label reader's terms: confidence 0..100.
+fn to_label_line(line: ocr::TextLine) -> TextLine {
+    TextLine {
+        text: line.text,
+        confidence: (line.confidence * 100.0).clamp(0.0, 100.0),
+        left: line.left as f32,
+        top: line.top as f32,
+        width: line.width as f32,
+        height: line.height as f32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::RotatedRect;
+
+    #[test]
+    fn a_reading_of_the_right_length_wins_then_the_surer_one() {
+        let line = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+        assert!(better((line, 0.80), (&line[..40], 0.99), 44));
+        assert!(!better((&line[..40], 0.99), (line, 0.80), 44));
+        assert!(better((line, 0.97), (line, 0.90), 44));
+        assert!(!better((line, 0.90), (line, 0.90), 44));
+    }
+
+    #[test]
+    fn ocr_lines_become_label_lines_on_the_0_to_100_scale() {
+        let line = ocr::TextLine {
+            text: "SURNAME".into(),
+            confidence: 0.875,
+            char_confidences: vec![0.875; 7],
+            left: 10,
+            top: 20,
+            width: 300,
+            height: 30,
+            region: RotatedRect {
+                center: ocr::Point { x: 160.0, y: 35.0 },
+                width: 300.0,
+                height: 30.0,
+                angle: 0.0,
+            },
+        };
+        let label = to_label_line(line);
+        assert_eq!(label.text, "SURNAME");
+        assert_eq!(label.confidence, 87.5);
+        assert_eq!(
+            (label.left, label.top, label.width, label.height),
+            (10.0, 20.0, 300.0, 30.0)
+        );
+    }
+}
