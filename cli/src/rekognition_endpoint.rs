@@ -48,12 +48,13 @@ pub fn run(args: EndpointArgs, engine: EngineConfig) -> Result<()> {
             "the endpoint has no authentication: anyone who can reach this address can read and change its collections"
         );
     }
+    let ocr_models = riv_document_engine::models::OcrModelDir::new(&engine.model_dir);
     let mut config = CompatConfig::new(&args.data_dir, engine);
     config.region = args.region;
     config.s3 = args.s3_endpoint.as_deref().map(s3_client).transpose()?;
-    // The same document engine `riv run` reads documents with.
+    // The same document engine `riv run` reads documents with, OCR included.
     config.documents = Some(std::sync::Arc::new(
-        riv_document_engine::DocumentEngine::new(None),
+        riv_document_engine::DocumentEngine::with_ocr_models(&ocr_models)?,
     ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

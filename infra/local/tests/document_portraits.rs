@@ -8,6 +8,7 @@
 
 mod support;
 
+use riv_face_engine::{FaceEngine, RgbImage};
 use riv_local::faces::portrait::document_faces;
 
 /// Every specimen image with a printed portrait, under `id-documents/`.
@@ -58,12 +59,14 @@ const WITH_PORTRAIT: &[&str] = &[
     "us-passport-card-exemplar/passport_card.jpeg",
 ];
 
-fn rgb(relative: &str) -> Option<image::RgbImage> {
+/// The specimen decoded by the face engine, or a skip.
+fn rgb(engine: &FaceEngine, relative: &str) -> Option<RgbImage> {
     let path = support::require_testdata_file(&format!("id-documents/{relative}"))?;
+    let bytes = std::fs::read(&path).unwrap();
     Some(
-        image::open(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-            .to_rgb8(),
+        engine
+            .decode(&bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )
 }
 
@@ -74,7 +77,9 @@ fn the_portrait_is_found_on_every_specimen_that_has_one() {
     };
     let mut missed = Vec::new();
     for relative in WITH_PORTRAIT {
-        let Some(image) = rgb(relative) else { return };
+        let Some(image) = rgb(&engine, relative) else {
+            return;
+        };
         let faces = document_faces(&engine, &image).unwrap();
         let Some(first) = faces.first() else {
             missed.push(*relative);
@@ -100,7 +105,7 @@ fn a_payment_card_has_no_portrait() {
     let Some(engine) = support::engine() else {
         return;
     };
-    let Some(image) = rgb("mrz-fastmrz/nomrz.jpg") else {
+    let Some(image) = rgb(&engine, "mrz-fastmrz/nomrz.jpg") else {
         return;
     };
     let faces = document_faces(&engine, &image).unwrap();
