@@ -5,7 +5,7 @@ use image::{DynamicImage, RgbImage};
 use riv_document::labels::TextLine;
 
 use crate::analyze::{TextError, TextReader};
-use crate::mrz_band::{MrzOptions, read_mrz};
+use crate::mrz_band::{MrzOptions, read_mrz_rgb};
 use crate::ocr::{self, Ocr};
 
 /// Stretches an MRZ line is read again at when its first reading has a
@@ -64,12 +64,12 @@ impl OcrText {
 
 impl TextReader for OcrText {
     fn mrz_lines(&self, image: &DynamicImage) -> Result<Option<Vec<String>>, TextError> {
-        let reading = read_mrz(&self.ocr, image, &self.mrz).map_err(text_error)?;
+        let rgb = image.to_rgb8();
+        let reading = read_mrz_rgb(&self.ocr, &rgb, &self.mrz).map_err(text_error)?;
         let Some(band) = reading.band else {
             return Ok(None);
         };
         let target = expected_length(&band.lines);
-        let rgb = image.to_rgb8();
         let mut ink: Option<RgbImage> = None;
         let mut lines = Vec::with_capacity(band.lines.len());
         for line in band.lines {
