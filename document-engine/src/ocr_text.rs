@@ -14,8 +14,10 @@ use crate::ocr::{self, Ocr};
 /// crops keep apart, and some prints read best unstretched.
 const RETRY_STRETCHES: [f32; 3] = [1.0, 1.6, 2.0];
 
-/// A line read with a lower mean confidence (0..1) is read again.
-const RETRY_BELOW_CONFIDENCE: f32 = 0.95;
+/// A line where some character was read with a lower confidence (0..1) is
+/// read again, even when its check digits hold: names and nationalities
+/// have none.
+const RETRY_BELOW_CHAR_CONFIDENCE: f32 = 0.60;
 
 /// The length the band's lines should have: 30 for three lines, else the
 /// two-line length (36 or 44) nearest the longest line read.
@@ -70,11 +72,12 @@ impl TextReader for OcrText {
             return Ok(None);
         };
         let target = expected_length(&band.lines);
+        let unsure = unsure_lines(&band.lines, target);
         let mut ink: Option<RgbImage> = None;
         let mut lines = Vec::with_capacity(band.lines.len());
-        for line in band.lines {
+        for (line, unsure) in band.lines.into_iter().zip(unsure) {
             let mut best = (line.text, line.confidence);
-            if best.0.len() == target && best.1 >= RETRY_BELOW_CONFIDENCE {
+            if !unsure {
                 lines.push(best.0);
                 continue;
             }
@@ -105,6 +108,25 @@ impl TextReader for OcrText {
         let lines = self.ocr.read_lines(image).map_err(text_error)?;
         Ok(lines.into_iter().map(to_label_line).collect())
     }
+}
+
+/// Which band lines to read again: those of a length no MRZ line has here,
+/// those a failing check digit points at, and those with an unsure
+/// character.
+fn unsure_lines(lines: &[crate::mrz_band::MrzLine], target: usize) -> Vec<bool> {
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let failing = riv_document::mrz::lines_failing_checks(&texts)
+        .ok()
+        .filter(|failing| failing.len() == lines.len())
+        .unwrap_or_else(|| vec![false; lines.len()]);
+    lines
+        .iter()
+        .zip(failing)
+        .map(|(line, failing)| {
+            let least = line.char_confidences.iter().copied().fold(1.0, f32::min);
+            failing || line.text.len() != target || least < RETRY_BELOW_CHAR_CONFIDENCE
+        })
+        .collect()
 }
 
 /// The pixels a line is read again from: as they are, then, only when no
@@ -156,6 +178,43 @@ mod tests {
         assert!(!better((&line[..40], 0.99), (line, 0.80), 44));
         assert!(better((line, 0.97), (line, 0.90), 44));
         assert!(!better((line, 0.90), (line, 0.90), 44));
+    }
+
+    fn band_line(text: &str, least: f32) -> crate::mrz_band::MrzLine {
+        let mut char_confidences = vec![0.99; text.len()];
+        if let Some(first) = char_confidences.first_mut() {
+            *first = least;
+        }
+        crate::mrz_band::MrzLine {
+            text: text.into(),
+            confidence: 0.95,
+            char_confidences,
+            unrestricted: text.into(),
+            region: RotatedRect {
+                center: ocr::Point { x: 0.0, y: 0.0 },
+                width: 1.0,
+                height: 1.0,
+                angle: 0.0,
+            },
+        }
+    }
+
+    #[test]
+    fn only_misfitting_failing_or_unsure_lines_are_read_again() {
+        let names = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+        let numbers = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+        let lines = [band_line(names, 0.9), band_line(numbers, 0.9)];
+        assert_eq!(unsure_lines(&lines, 44), [false, false]);
+        // A birth date whose check digit fails.
+        let wrong = numbers.replace("7408122", "7408123");
+        let lines = [band_line(names, 0.9), band_line(&wrong, 0.9)];
+        assert_eq!(unsure_lines(&lines, 44), [false, true]);
+        // An unsure character in the names, which no check digit covers.
+        let lines = [band_line(names, 0.3), band_line(numbers, 0.9)];
+        assert_eq!(unsure_lines(&lines, 44), [true, false]);
+        // A line two characters short.
+        let lines = [band_line(names, 0.9), band_line(&numbers[..42], 0.9)];
+        assert_eq!(unsure_lines(&lines, 44), [false, true]);
     }
 
     #[test]

@@ -104,6 +104,26 @@ impl MrzReading {
     }
 }
 
+/// Which of `lines` (as OCR read them) a check digit finds wrong, after the
+/// repairs [`read`] makes: the lines printing a failing check digit or part
+/// of what it covers. An OCR can read those lines again; the others hold
+/// nothing a check digit doubts.
+pub fn lines_failing_checks(lines: &[&str]) -> Result<Vec<bool>, MrzError> {
+    let parsed = parse::parse(lines)?;
+    let mut failing = vec![false; parsed.lines.len()];
+    for spec in parsed.layout.checks() {
+        if parsed.check_valid(spec.field) != Some(false) {
+            continue;
+        }
+        for span in std::iter::once(spec.digit).chain(spec.covers.iter().copied()) {
+            if let Some(line) = failing.get_mut(span.line) {
+                *line = true;
+            }
+        }
+    }
+    Ok(failing)
+}
+
 /// Reads MRZ `lines` (two or three, as OCR read them), resolving two-digit
 /// years against `today`.
 pub fn read(lines: &[&str], today: NaiveDate) -> Result<MrzReading, MrzError> {

@@ -464,6 +464,34 @@ fn a_wrong_check_digit_is_never_repaired() {
 }
 
 #[test]
+fn the_lines_a_failing_check_digit_reads_are_named() {
+    let lines = write(DocumentFormat::Td3, &ANNA);
+    assert_eq!(lines_failing_checks(&strs(&lines)), Ok(vec![false, false]));
+    // The birth date's check digit, on the second line.
+    let bad = with(&lines, 1, 19, '9');
+    assert_eq!(lines_failing_checks(&strs(&bad)), Ok(vec![false, true]));
+    // A TD1 number on the first line: its check digit and the composite,
+    // which covers the first two lines, fail.
+    let td1 = Doc {
+        code: "I",
+        number: "D23145890",
+        optional: "",
+        ..ANNA
+    };
+    let lines = write(DocumentFormat::Td1, &td1);
+    assert_eq!(
+        lines_failing_checks(&strs(&lines)),
+        Ok(vec![false, false, false])
+    );
+    let bad = with(&lines, 0, 6, '7');
+    assert_eq!(
+        lines_failing_checks(&strs(&bad)),
+        Ok(vec![true, true, false])
+    );
+    assert!(lines_failing_checks(&["P<UTO", "L898"]).is_err());
+}
+
+#[test]
 fn numeric_fields_are_never_repaired_through_check_digits() {
     let lines = write(DocumentFormat::Td3, &ANNA);
     // 740812 read as 746812: a digit for a digit.

@@ -148,6 +148,11 @@ impl LocalFaces {
         blocking(move || inner.analyse(key, &bytes)).await
     }
 
+    /// The engine, for work that brings its own images.
+    pub(crate) fn engine(&self) -> Arc<FaceEngine> {
+        Arc::clone(&self.inner.engine)
+    }
+
     /// The faces on a document image, looked for as [`portrait`] describes;
     /// a missing object is `not_found`, an undecodable one `invalid_image`.
     /// Not cached: documents are read once, by one stage.
@@ -245,7 +250,7 @@ impl Inner {
 /// An engine error about `image` as a port error: image problems (and no
 /// face) are `invalid_image` with the engine's reason code first in the
 /// context; anything else is permanent.
-fn engine_error(image: &ObjectKey, error: &EngineError) -> PortError {
+pub(crate) fn engine_error(image: &ObjectKey, error: &EngineError) -> PortError {
     let context = format!("{}: analysing {image}", error.code());
     let port = match error {
         EngineError::InvalidArgument { .. } => PortError::permanent(context),
