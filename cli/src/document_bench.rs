@@ -100,12 +100,14 @@ pub fn bench(
     )?;
     for pass in 1..=repeat.max(1) {
         let mut times = Vec::with_capacity(images.len());
+        let mut names = Vec::with_capacity(images.len());
         let mut rates = Rates::default();
         for path in &images {
             let relative = path.strip_prefix(dir).unwrap_or(path);
             let key = relative.to_string_lossy().replace('\\', "/");
             let (timed, read) = read_one(documents, faces, path, today)?;
             times.push(timed);
+            names.push(key.clone());
             rates.portraits += usize::from(read.portrait);
             if let Some(t) = truth.iter().find(|(k, _)| *k == key).map(|(_, t)| t) {
                 if t.target {
@@ -123,6 +125,7 @@ pub fn bench(
             }
         }
         report(out, pass, &times, &rates)?;
+        slowest(out, &names, &times)?;
     }
     Ok(())
 }
@@ -236,6 +239,34 @@ fn report(out: &mut impl Write, pass: usize, times: &[Timed], rates: &Rates) -> 
     )?;
     if !rates.missed.is_empty() {
         writeln!(out, "not read exactly: {}", rates.missed.join(", "))?;
+    }
+    Ok(())
+}
+
+/// How many of the slowest documents are listed with their stages.
+const SLOWEST: usize = 5;
+
+/// The slowest documents of a pass, stage by stage.
+fn slowest(out: &mut impl Write, names: &[String], times: &[Timed]) -> Result<()> {
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(times[i].elapsed));
+    writeln!(
+        out,
+        "slowest: document, then ms per document (barcode / MRZ / labels / portrait)"
+    )?;
+    let ms = |d: Duration| d.as_millis();
+    for &i in order.iter().take(SLOWEST) {
+        let t = &times[i];
+        writeln!(
+            out,
+            "  {} {} ({} / {} / {} / {})",
+            names[i],
+            ms(t.elapsed),
+            ms(t.barcode),
+            ms(t.mrz),
+            ms(t.labels),
+            ms(t.portrait)
+        )?;
     }
     Ok(())
 }

@@ -21,11 +21,18 @@ pub struct TextError(pub String);
 
 /// What the engine needs from an OCR.
 pub trait TextReader: Send + Sync {
-    /// The MRZ's lines as read, top to bottom, when the image has an MRZ
+    /// Starts reading one side. What it finds on the page is kept for the
+    /// questions that follow, so the page is looked over once.
+    fn side<'a>(&'a self, image: &'a DynamicImage) -> Box<dyn SideText + 'a>;
+}
+
+/// The text of one side, read as asked for.
+pub trait SideText {
+    /// The MRZ's lines as read, top to bottom, when the side has an MRZ
     /// band; `None` when it has none.
-    fn mrz_lines(&self, image: &DynamicImage) -> Result<Option<Vec<String>>, TextError>;
+    fn mrz_lines(&mut self) -> Result<Option<Vec<String>>, TextError>;
     /// Every line of text with its box, in pixels.
-    fn text_lines(&self, image: &DynamicImage) -> Result<Vec<TextLine>, TextError>;
+    fn text_lines(&mut self) -> Result<Vec<TextLine>, TextError>;
 }
 
 /// Why a document could not be analysed at all (an unreadable document is
@@ -112,7 +119,11 @@ impl DocumentEngine {
             let mrzs = self.text.as_deref().map(|text| {
                 sides
                     .iter()
-                    .map(|side| timed(|| mrz_reading(text, side, today)))
+                    .map(|side| {
+                        let mut page = text.side(side);
+                        let (reading, took) = timed(|| mrz_reading(page.as_mut(), today));
+                        (reading, took, page)
+                    })
                     .collect::<Vec<_>>()
             });
             // Without a spare thread, the barcodes are read here.
@@ -126,13 +137,11 @@ impl DocumentEngine {
         });
         let mut readings = Vec::new();
         let mut mrzs = mrzs.map(Vec::into_iter);
-        for (index, (from_barcode, took)) in barcodes.into_iter().enumerate() {
+        for (from_barcode, took) in barcodes {
             times.barcode += took;
             let found_barcode = from_barcode.is_some();
             readings.extend(from_barcode);
-            let (Some(text), Some((from_mrz, took))) =
-                (self.text.as_deref(), mrzs.as_mut().and_then(Iterator::next))
-            else {
+            let Some((from_mrz, took, mut page)) = mrzs.as_mut().and_then(Iterator::next) else {
                 continue;
             };
             times.mrz += took;
@@ -142,7 +151,7 @@ impl DocumentEngine {
 
             if !found_barcode && !found_mrz {
                 let started = Instant::now();
-                let lines = text.text_lines(sides[index])?;
+                let lines = page.text_lines()?;
                 let reading = labels::read(&lines);
                 times.labels += started.elapsed();
                 if !reading.fields.is_empty() {
@@ -177,12 +186,8 @@ fn barcode_reading(side: &DynamicImage) -> Option<Reading> {
 }
 
 /// The MRZ's fields, when the side has an MRZ that parses.
-fn mrz_reading(
-    text: &dyn TextReader,
-    side: &DynamicImage,
-    today: NaiveDate,
-) -> Result<Option<Reading>, AnalyzeError> {
-    let Some(lines) = text.mrz_lines(side)? else {
+fn mrz_reading(page: &mut dyn SideText, today: NaiveDate) -> Result<Option<Reading>, AnalyzeError> {
+    let Some(lines) = page.mrz_lines()? else {
         return Ok(None);
     };
     let candidates: Vec<&str> = lines.iter().map(String::as_str).collect();

@@ -9,6 +9,6 @@ pub mod mrz_band;
 pub mod ocr;
 pub mod ocr_text;
 
-pub use analyze::{AnalyzeError, DocumentEngine, StageTimes, TextError, TextReader};
+pub use analyze::{AnalyzeError, DocumentEngine, SideText, StageTimes, TextError, TextReader};
 pub use decode::{DecodeError, decode_image};
 pub use ocr_text::OcrText;

@@ -98,6 +98,8 @@ pub struct MrzReading {
     pub band: Option<MrzBand>,
     /// How many candidate bands were read.
     pub candidates_read: usize,
+    /// Every text region detected, for readers of the rest of the page.
+    pub boxes: Vec<TextBox>,
     pub timings: MrzTimings,
 }
 
@@ -142,6 +144,7 @@ pub fn read_mrz_rgb(
     Ok(MrzReading {
         band,
         candidates_read,
+        boxes,
         timings,
     })
 }

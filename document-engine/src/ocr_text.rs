@@ -1,12 +1,14 @@
 //! The PP-OCR engine as the document engine's [`TextReader`]: the MRZ band
 //! read with the fast band reader, every other line with the full reader.
 
+use std::sync::OnceLock;
+
 use image::{DynamicImage, RgbImage};
 use riv_document::labels::TextLine;
 
-use crate::analyze::{TextError, TextReader};
-use crate::mrz_band::{MrzOptions, read_mrz_rgb};
-use crate::ocr::{self, Ocr};
+use crate::analyze::{SideText, TextError, TextReader};
+use crate::mrz_band::{MrzBand, MrzLine, MrzOptions, read_mrz_rgb};
+use crate::ocr::{self, Ocr, TextBox};
 
 /// Stretches an MRZ line is read again at when its first reading has a
 /// length no format has, or is unsure: CTC decoding merges a run of one
@@ -21,7 +23,7 @@ const RETRY_BELOW_CHAR_CONFIDENCE: f32 = 0.60;
 
 /// The length the band's lines should have: 30 for three lines, else the
 /// two-line length (36 or 44) nearest the longest line read.
-fn expected_length(lines: &[crate::mrz_band::MrzLine]) -> usize {
+fn expected_length(lines: &[MrzLine]) -> usize {
     if lines.len() == 3 {
         return 30;
     }
@@ -64,56 +66,145 @@ impl OcrText {
     }
 }
 
-impl TextReader for OcrText {
-    fn mrz_lines(&self, image: &DynamicImage) -> Result<Option<Vec<String>>, TextError> {
-        let rgb = image.to_rgb8();
-        let reading = read_mrz_rgb(&self.ocr, &rgb, &self.mrz).map_err(text_error)?;
-        let Some(band) = reading.band else {
-            return Ok(None);
-        };
-        let target = expected_length(&band.lines);
-        let unsure = unsure_lines(&band.lines, target);
-        let mut ink: Option<RgbImage> = None;
-        let mut lines = Vec::with_capacity(band.lines.len());
-        for (line, unsure) in band.lines.into_iter().zip(unsure) {
-            let mut best = (line.text, line.confidence);
-            if !unsure {
-                lines.push(best.0);
-                continue;
+/// The pixels an MRZ line is read again from.
+struct Page<'a> {
+    rgb: &'a RgbImage,
+    /// [`ink_only`], made on first need.
+    ink: &'a OnceLock<RgbImage>,
+}
+
+impl OcrText {
+    /// Reads an unsure band line again at other widths and, when none of
+    /// those has the right length, in ink only; the best reading wins.
+    fn reread(&self, page: &Page<'_>, line: &MrzLine, target: usize) -> Result<String, TextError> {
+        let mut best = (line.text.clone(), line.confidence);
+        for source in [Source::AsIs, Source::Ink] {
+            if source == Source::Ink && best.0.len() == target {
+                break;
             }
-            for source in [Source::AsIs, Source::Ink] {
-                if source == Source::Ink && best.0.len() == target {
-                    break;
+            let pixels = match source {
+                Source::AsIs => page.rgb,
+                Source::Ink => page.ink.get_or_init(|| ink_only(page.rgb)),
+            };
+            for stretch in RETRY_STRETCHES {
+                let again = self
+                    .ocr
+                    .recognize_region(pixels, &line.region, ocr::Alphabet::Mrz, stretch)
+                    .map_err(text_error)?;
+                let settles = again.text.len() == target
+                    && least_confidence(again.chars.iter().map(|c| c.confidence))
+                        >= RETRY_BELOW_CHAR_CONFIDENCE;
+                if better((&again.text, again.confidence), (&best.0, best.1), target) {
+                    best = (again.text, again.confidence);
                 }
-                let source = match source {
-                    Source::AsIs => &rgb,
-                    Source::Ink => &*ink.get_or_insert_with(|| ink_only(&rgb)),
-                };
-                for stretch in RETRY_STRETCHES {
-                    let again = self
-                        .ocr
-                        .recognize_region(source, &line.region, ocr::Alphabet::Mrz, stretch)
-                        .map_err(text_error)?;
-                    if better((&again.text, again.confidence), (&best.0, best.1), target) {
-                        best = (again.text, again.confidence);
-                    }
+                // A sure reading of the right length ends the re-reads.
+                if settles {
+                    return Ok(best.0);
                 }
             }
-            lines.push(best.0);
         }
-        Ok(Some(lines))
+        Ok(best.0)
+    }
+}
+
+impl TextReader for OcrText {
+    fn side<'a>(&'a self, image: &'a DynamicImage) -> Box<dyn SideText + 'a> {
+        Box::new(OcrSide {
+            text: self,
+            image,
+            rgb: None,
+            boxes: None,
+        })
+    }
+}
+
+/// One side being read: the page in RGB and, once the MRZ reader has
+/// looked, the text regions it detected, which the label reader reuses.
+struct OcrSide<'a> {
+    text: &'a OcrText,
+    image: &'a DynamicImage,
+    rgb: Option<RgbImage>,
+    boxes: Option<Vec<TextBox>>,
+}
+
+impl SideText for OcrSide<'_> {
+    fn mrz_lines(&mut self) -> Result<Option<Vec<String>>, TextError> {
+        let rgb = self.rgb.get_or_insert_with(|| self.image.to_rgb8());
+        let reading = read_mrz_rgb(&self.text.ocr, rgb, &self.text.mrz).map_err(text_error)?;
+        self.boxes = Some(reading.boxes);
+        match reading.band {
+            Some(band) => self.text.band_lines(rgb, band).map(Some),
+            None => Ok(None),
+        }
     }
 
-    fn text_lines(&self, image: &DynamicImage) -> Result<Vec<TextLine>, TextError> {
-        let lines = self.ocr.read_lines(image).map_err(text_error)?;
+    fn text_lines(&mut self) -> Result<Vec<TextLine>, TextError> {
+        let ocr = &self.text.ocr;
+        let rgb = self.rgb.get_or_insert_with(|| self.image.to_rgb8());
+        let boxes = match self.boxes.take() {
+            Some(boxes) => boxes,
+            None => ocr
+                .detect(rgb, ocr.options().detect_side)
+                .map_err(text_error)?,
+        };
+        let lines = ocr.read_boxes(rgb, &boxes).map_err(text_error)?;
         Ok(lines.into_iter().map(to_label_line).collect())
+    }
+}
+
+impl OcrText {
+    /// The band's lines, the unsure ones read again.
+    fn band_lines(&self, rgb: &RgbImage, band: MrzBand) -> Result<Vec<String>, TextError> {
+        let target = expected_length(&band.lines);
+        let unsure = unsure_lines(&band.lines, target);
+        let ink = OnceLock::new();
+        let page = Page { rgb, ink: &ink };
+        let mut lines: Vec<Result<String, TextError>> = Vec::with_capacity(band.lines.len());
+        let mut again = Vec::new();
+        for (index, (line, unsure)) in band.lines.iter().zip(unsure).enumerate() {
+            lines.push(Ok(line.text.clone()));
+            if unsure {
+                again.push(index);
+            }
+        }
+        // Unsure lines are read again two at a time: one here, one beside.
+        let (here, beside) = again.split_at(again.len().div_ceil(2));
+        let reread = |indices: &[usize]| -> Vec<(usize, Result<String, TextError>)> {
+            indices
+                .iter()
+                .map(|&i| (i, self.reread(&page, &band.lines[i], target)))
+                .collect()
+        };
+        let done = std::thread::scope(|scope| {
+            let other = (!beside.is_empty()).then(|| {
+                std::thread::Builder::new()
+                    .name("mrz-line".into())
+                    .spawn_scoped(scope, || reread(beside))
+            });
+            let mut done = reread(here);
+            match other {
+                Some(Ok(handle)) => done.extend(
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                ),
+                // Without a spare thread, those are read here too.
+                Some(Err(_)) => done.extend(reread(beside)),
+                None => {}
+            }
+            done
+        });
+        for (index, text) in done {
+            lines[index] = text;
+        }
+        lines.into_iter().collect()
     }
 }
 
 /// Which band lines to read again: those of a length no MRZ line has here,
 /// those a failing check digit points at, and those with an unsure
 /// character.
-fn unsure_lines(lines: &[crate::mrz_band::MrzLine], target: usize) -> Vec<bool> {
+fn unsure_lines(lines: &[MrzLine], target: usize) -> Vec<bool> {
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     let failing = riv_document::mrz::lines_failing_checks(&texts)
         .ok()
@@ -123,10 +214,15 @@ fn unsure_lines(lines: &[crate::mrz_band::MrzLine], target: usize) -> Vec<bool> 
         .iter()
         .zip(failing)
         .map(|(line, failing)| {
-            let least = line.char_confidences.iter().copied().fold(1.0, f32::min);
+            let least = least_confidence(line.char_confidences.iter().copied());
             failing || line.text.len() != target || least < RETRY_BELOW_CHAR_CONFIDENCE
         })
         .collect()
+}
+
+/// The lowest of some confidences (1 for none).
+fn least_confidence(confidences: impl Iterator<Item = f32>) -> f32 {
+    confidences.fold(1.0, f32::min)
 }
 
 /// The pixels a line is read again from: as they are, then, only when no
@@ -180,12 +276,12 @@ mod tests {
         assert!(!better((line, 0.90), (line, 0.90), 44));
     }
 
-    fn band_line(text: &str, least: f32) -> crate::mrz_band::MrzLine {
+    fn band_line(text: &str, least: f32) -> MrzLine {
         let mut char_confidences = vec![0.99; text.len()];
         if let Some(first) = char_confidences.first_mut() {
             *first = least;
         }
-        crate::mrz_band::MrzLine {
+        MrzLine {
             text: text.into(),
             confidence: 0.95,
             char_confidences,

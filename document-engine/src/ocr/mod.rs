@@ -138,9 +138,19 @@ impl Ocr {
     pub fn read_lines(&self, image: &DynamicImage) -> Result<Vec<TextLine>, OcrError> {
         let rgb = image.to_rgb8();
         let boxes = self.detector.detect(&rgb, self.options.detect_side)?;
+        self.read_boxes(&rgb, &boxes)
+    }
+
+    /// The text of each of `boxes` (from [`Self::detect`] on `image`), in
+    /// their order; unsure or empty readings are left out.
+    pub fn read_boxes(
+        &self,
+        image: &RgbImage,
+        boxes: &[TextBox],
+    ) -> Result<Vec<TextLine>, OcrError> {
         let mut lines = Vec::with_capacity(boxes.len());
         for b in boxes {
-            let mut crop = crop_line(&rgb, &b.rect);
+            let mut crop = crop_line(image, &b.rect);
             if self.options.use_classifier && self.classifier.should_turn(&crop)? {
                 crop = image::imageops::rotate180(&crop);
             }
@@ -148,7 +158,7 @@ impl Ocr {
             if read.text.trim().is_empty() || read.confidence < self.options.min_confidence {
                 continue;
             }
-            lines.push(text_line(read, &b.rect, rgb.width(), rgb.height()));
+            lines.push(text_line(read, &b.rect, image.width(), image.height()));
         }
         Ok(lines)
     }
