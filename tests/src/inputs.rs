@@ -1,6 +1,7 @@
 //! Where the tests' inputs live, and what happens when one is missing.
 //!
-//! - Models: `$RIV_MODEL_DIR`, else the user cache folder's `riv/models`.
+//! - Models (the face engine's and the OCR's): `$RIV_MODEL_DIR`, else the
+//!   user cache folder's `riv/models`.
 //! - Public photos (fetched by `tools/public-photos/fetch.py`):
 //!   `$RIV_PUBLIC_PHOTOS`, else the user cache folder's `riv/public-photos`.
 //! - Shared test data: `$RIV_TESTDATA`, else `../shared/testdata` next to
@@ -12,7 +13,9 @@
 
 use std::path::{Path, PathBuf};
 
-/// The model files the engine loads.
+use riv_document_engine::models::{OcrModel, OcrModelDir};
+
+/// The model files the face engine loads.
 pub const MODEL_FILES: [&str; 3] = [
     "frontal_face_detector.dat",
     "shape_predictor_5_face_landmarks.dat",
@@ -59,12 +62,20 @@ fn cache_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The model folder holding every file the engine loads, or a skip.
+/// The model folder holding every file the face engine loads and every
+/// OCR model the document engine loads (checksums verified), or a skip.
 pub fn require_models() -> Option<PathBuf> {
     let dir = env_dir("RIV_MODEL_DIR").unwrap_or_else(|| cache_dir("models"));
+    let ocr = OcrModelDir::new(&dir);
     let missing: Vec<&str> = MODEL_FILES
         .into_iter()
         .filter(|f| !std::fs::metadata(dir.join(f)).is_ok_and(|m| m.is_file() && m.len() > 0))
+        .chain(
+            OcrModel::ALL
+                .into_iter()
+                .filter(|m| !ocr.is_valid(*m))
+                .map(OcrModel::file_name),
+        )
         .collect();
     if missing.is_empty() {
         return Some(dir);

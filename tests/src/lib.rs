@@ -10,10 +10,13 @@
 //! - [`recording`]: a publisher that records what the stages publish instead
 //!   of routing it, to drive the domain message by message.
 //! - [`images`]: pictures made in the test (no face, corrupt bytes).
+//! - [`cards`]: identity documents made in the test (a licence with a
+//!   PDF417 barcode, a passport with an MRZ) and register-idcard requests.
 
 // Failing loudly is how a test helper reports a broken environment.
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod cards;
 pub mod images;
 pub mod inputs;
 pub mod recording;

@@ -11,6 +11,9 @@
 //! - `lambda`: the functions' batch handling, with the test as Lambda's
 //!   event source mappings: a registration, and an unreadable message
 //!   dead-lettered at once and parked.
+//! - `idcard`: register-idcard with a generated licence (its barcode) and
+//!   passport (its MRZ, read by the AnalyzeID endpoint): the holder
+//!   registers, someone else's selfie is refused, a forged MRZ is invalid.
 //! - `faults`: a stage that fails permanently ends the request `failed`
 //!   and rolls back the face already indexed; one that keeps failing with
 //!   retryable errors is dead-lettered, the request ends
@@ -22,6 +25,7 @@ mod emulators;
 mod aws {
     pub mod client;
     pub mod faults;
+    pub mod idcard;
     pub mod lambda;
     pub mod lifecycle;
     pub mod stack;

@@ -198,7 +198,9 @@ pub fn render_page(font_bytes: &[u8], mrz: &[String], render: Render) -> RgbImag
     image::DynamicImage::ImageLuma8(page).to_rgb8()
 }
 
-fn draw_text(
+/// Draws `text` in ink on `page`, one character every `advance` pixels from
+/// `x`, on the baseline `baseline`.
+pub fn draw_text(
     page: &mut GrayImage,
     font: &FontRef<'_>,
     scale: PxScale,

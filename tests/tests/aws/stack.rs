@@ -1,8 +1,8 @@
 //! The AWS path on this machine: the moto server (S3 with notifications,
-//! SQS, SNS, EventBridge, DynamoDB), riv's Rekognition-compatible endpoint
-//! reading images from moto's S3, the resources provisioned as the CDK app
-//! wires them, and every stage consumed by the long-running workers
-//! through the real SDK clients.
+//! SQS, SNS, EventBridge, DynamoDB), riv's Rekognition- and
+//! Textract-compatible endpoint reading images from moto's S3, the
+//! resources provisioned as the CDK app wires them, and every stage
+//! consumed by the long-running workers through the real SDK clients.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_sqs::types::QueueAttributeName;
 use riv_aws::sqs::SqsQueue;
 use riv_client::PreparedRequest;
+use riv_document_engine::DocumentEngine;
+use riv_document_engine::models::OcrModelDir;
 use riv_events::outcome::OutcomeEnvelope;
 use riv_events::{RequestManifest, Stage};
 use riv_lambda::compose::{Clients, pipeline};
@@ -79,10 +81,16 @@ impl AwsStack {
             riv_face_engine::EngineConfig::with_model_dir(&models),
         );
         compat.s3 = Some(clients.s3.clone());
-        // Textract's AnalyzeID too, for the ID document workflow.
-        compat.documents = Some(std::sync::Arc::new(
-            riv_compat::riv_document_engine::DocumentEngine::new(None),
-        ));
+        // Textract's AnalyzeID too, for the ID document workflow: barcodes,
+        // and the MRZ and printed labels by OCR, as `riv rekognition-endpoint`
+        // reads them.
+        let ocr_models = OcrModelDir::new(&models);
+        let documents = tokio::task::spawn_blocking(move || {
+            DocumentEngine::with_ocr_models(&ocr_models).expect("the OCR models load")
+        })
+        .await
+        .expect("the OCR models load");
+        compat.documents = Some(Arc::new(documents));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a port");
