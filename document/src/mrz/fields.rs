@@ -142,7 +142,7 @@ fn penalty(repairs: &[Repair], spans: &[Span]) -> f32 {
         .iter()
         .filter(|r| spans.iter().any(|s| s.contains(r.line, r.position)))
         .map(|r| match r.kind {
-            RepairKind::Confusion => 10.0,
+            RepairKind::Confusion | RepairKind::Country => 10.0,
             RepairKind::Length | RepairKind::FillerTail | RepairKind::CharClass => 5.0,
         })
         .sum();

@@ -4,9 +4,11 @@
 //! - [`find_lines`] picks the MRZ out of every text line of a page;
 //! - [`read`] repairs OCR errors where that is safe (see the `repair`
 //!   module's documentation: lengths by filler runs, `K` for `<` in filler
-//!   tails, character classes, and confusions in document numbers only when
-//!   a unique substitution makes the check digit valid and the composite
-//!   confirms it), verifies every check digit, and reads the fields under
+//!   tails, character classes, a country code that does not exist when one
+//!   look-alike letter alone makes it one that does, and confusions in
+//!   document numbers only when a unique substitution makes the check digit
+//!   valid and the composite confirms it), verifies every check digit, and
+//!   reads the fields under
 //!   AnalyzeID's names;
 //! - [`MrzReading::analysis`] turns the reading into a
 //!   [`DocumentAnalysis`].
@@ -20,6 +22,7 @@
 //! repaired lines joined by `\n`).
 
 mod chars;
+mod countries;
 mod fields;
 mod find;
 mod layout;
@@ -35,6 +38,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use chars::check_digit;
+pub use countries::is_known as is_known_country;
 pub use find::{FoundLines, find_lines};
 pub use repair::{Repair, RepairKind};
 

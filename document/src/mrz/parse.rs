@@ -3,6 +3,7 @@
 
 use super::MrzError;
 use super::chars::{FILLER, check_digit, normalize_line};
+use super::countries::fix_country;
 use super::layout::{CheckSpec, Layout, Span};
 use super::repair::{
     FailingField, LengthFix, Repair, fix_classes, fix_confusions, fix_digit_at, fix_filler_tail,
@@ -166,6 +167,9 @@ fn analyse(layout: Layout, mut lines: Vec<Vec<u8>>, mut repairs: Vec<Repair>) ->
         fix_filler_tail(&mut lines, span, &mut repairs);
     }
     let wrong_class = fix_classes(&mut lines, &layout.classes(), &mut repairs);
+    for span in [layout.issuing, layout.nationality] {
+        fix_country(&mut lines, span, &mut repairs);
+    }
     let (number, number_check) = number_spans(&layout, &lines);
     if number_check != layout.doc_check {
         fix_digit_at(&mut lines, number_check, &mut repairs);

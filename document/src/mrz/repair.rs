@@ -40,6 +40,9 @@ pub enum RepairKind {
     /// A confusable character substituted because it alone makes the
     /// field's check digit (and the composite) valid.
     Confusion,
+    /// A look-alike letter substituted in a country code that does not
+    /// exist, because it alone gives one that does.
+    Country,
 }
 
 /// One character changed from what OCR read.
@@ -57,7 +60,7 @@ pub struct Repair {
 }
 
 impl Repair {
-    fn change(line: usize, position: usize, from: u8, to: u8, kind: RepairKind) -> Self {
+    pub(super) fn change(line: usize, position: usize, from: u8, to: u8, kind: RepairKind) -> Self {
         Repair {
             line,
             position,
