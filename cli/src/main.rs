@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use riv_document_engine::models::{OcrModel, OcrModelDir};
+use riv_document_engine::models::OcrModel;
 use riv_face_engine::models::{Model, ModelDir};
 use riv_face_engine::{EngineConfig, FaceEngine};
 
@@ -295,27 +295,9 @@ fn run_cli() -> Result<()> {
                 eprintln!("models ready in {}", dir.path().display());
             }
             ModelsCommand::List { dir } => {
-                let ocr_dir = OcrModelDir::new(&dir.model_dir);
                 let dir = ModelDir::new(dir.model_dir);
-                let mut listing: Vec<_> = Model::ALL
-                    .iter()
-                    .map(|m| {
-                        serde_json::json!({
-                            "file": m.file_name(),
-                            "sha256": m.sha256(),
-                            "licence": m.licence(),
-                            "valid": dir.is_valid(*m),
-                        })
-                    })
-                    .collect();
-                listing.extend(OcrModel::ALL.iter().map(|m| {
-                    serde_json::json!({
-                        "file": m.file_name(),
-                        "sha256": m.sha256(),
-                        "licence": m.licence(),
-                        "valid": ocr_dir.is_valid(*m),
-                    })
-                }));
+                let mut listing = models_fetch::listing(&dir, Model::ALL);
+                listing.extend(models_fetch::listing(&dir, OcrModel::ALL));
                 print_json(&serde_json::json!({ "model_dir": dir.path(), "models": listing }))?;
             }
         },

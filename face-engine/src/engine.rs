@@ -100,9 +100,10 @@ impl FaceEngine {
     pub fn load(config: EngineConfig) -> Result<Self, LoadError> {
         config.validate()?;
         let models = ModelDir::new(&config.model_dir);
-        let detector = HogDetector::from_serialized(&models.read(Model::HogDetector)?)?;
-        let landmarker = ShapePredictor::from_dat_bytes(&models.read(Model::Landmarks5)?)?;
-        let network = DescriptorNet::from_dat_bytes(&models.read(Model::Descriptor)?)?;
+        let read = |model: Model| models.read(model).map_err(ModelError::from);
+        let detector = HogDetector::from_serialized(&read(Model::HogDetector)?)?;
+        let landmarker = ShapePredictor::from_dat_bytes(&read(Model::Landmarks5)?)?;
+        let network = DescriptorNet::from_dat_bytes(&read(Model::Descriptor)?)?;
         Ok(Self {
             config,
             detector,

@@ -3,35 +3,17 @@
 //! Model errors always say which command fixes them: a missing or corrupt
 //! model is an installation problem, not a bug.
 
-use std::path::PathBuf;
-
+use riv_models::{FETCH_MODELS_HINT, ModelFileError};
 use thiserror::Error;
 
 use crate::dlib::FormatError;
 
-/// The command that downloads and verifies the models.
-pub const FETCH_MODELS_HINT: &str =
-    "run `riv models fetch` (or `make setup`) to download and verify them";
-
-/// A model file could not be loaded.
+/// A model could not be loaded.
 #[derive(Debug, Error)]
 pub enum ModelError {
-    #[error("model file {path} is missing; {FETCH_MODELS_HINT}")]
-    Missing { path: PathBuf },
-    #[error("model file {path} could not be read: {source}; {FETCH_MODELS_HINT}")]
-    Unreadable {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(
-        "model file {path} does not match its recorded checksum (expected {expected}, found {found}); {FETCH_MODELS_HINT}"
-    )]
-    Checksum {
-        path: PathBuf,
-        expected: String,
-        found: String,
-    },
+    /// The file is missing, unreadable or does not match its checksum.
+    #[error(transparent)]
+    File(#[from] ModelFileError),
     #[error("model {name} is corrupt or not the expected model: {source}; {FETCH_MODELS_HINT}")]
     Format {
         name: &'static str,

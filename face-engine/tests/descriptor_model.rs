@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use riv_face_engine::ModelError;
 use riv_face_engine::image::RgbImage;
+use riv_face_engine::models::ModelFileError;
 use riv_face_engine::nn::{CHIP_SIZE, DESCRIPTOR_MODEL_NAME, DescriptorNet};
 use support::{RECOGNITION_MODEL, require_model_files};
 
@@ -136,5 +137,8 @@ fn corrupt_or_wrong_models_are_named_errors() {
         assert!(err.to_string().contains("network architecture"), "{err}");
     }
     let missing = DescriptorNet::load(&path.with_file_name("no_such_model.dat")).unwrap_err();
-    assert!(matches!(missing, ModelError::Missing { .. }));
+    assert!(matches!(
+        missing,
+        ModelError::File(ModelFileError::Missing { .. })
+    ));
 }

@@ -7,7 +7,7 @@ mod support;
 
 use riv_face_engine::dlib::compress::serialized_detector_from_header;
 use riv_face_engine::hog::HogDetector;
-use riv_face_engine::models::{Model, sha256_hex};
+use riv_face_engine::models::{Model, ModelFile, sha256_hex};
 
 #[test]
 fn header_decompresses_to_the_recorded_detector_file() {

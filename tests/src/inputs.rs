@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use riv_document_engine::models::{OcrModel, OcrModelDir};
+use riv_document_engine::models::{ModelFile, OcrModel, OcrModelDir};
 
 /// The model files the face engine loads.
 pub const MODEL_FILES: [&str; 3] = [

@@ -2,14 +2,14 @@
 
 use thiserror::Error;
 
-use crate::models::ModelError;
+use crate::models::ModelFileError;
 
 /// The OCR engine could not load or could not run.
 #[derive(Debug, Error)]
 pub enum OcrError {
     /// A model file is missing or does not match its checksum.
     #[error(transparent)]
-    Model(#[from] ModelError),
+    Model(#[from] ModelFileError),
     /// A verified model file is not what the engine expects (wrong inputs,
     /// outputs or character list): a bug or a mismatched model list.
     #[error("model {name} cannot be used: {detail}")]

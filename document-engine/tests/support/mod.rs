@@ -30,7 +30,7 @@ pub mod render;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use riv_document_engine::models::{OcrModel, OcrModelDir, sha256_hex};
+use riv_document_engine::models::{ModelFile, OcrModel, OcrModelDir, sha256_hex};
 use riv_document_engine::ocr::Ocr;
 
 /// The document-engine crate's own folder.

@@ -93,18 +93,8 @@ pub struct DescriptorNet {
 impl DescriptorNet {
     /// Reads the model file at `path`.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let bytes = std::fs::read(path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ModelError::Missing {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                ModelError::Unreadable {
-                    path: path.to_path_buf(),
-                    source,
-                }
-            }
-        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|source| riv_models::ModelFileError::reading(path, source))?;
         Self::from_dat_bytes(&bytes)
     }
 

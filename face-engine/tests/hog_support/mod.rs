@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use riv_face_engine::hog::HogDetector;
-use riv_face_engine::models::Model;
+use riv_face_engine::models::{Model, ModelFile};
 
 use super::support;
 
