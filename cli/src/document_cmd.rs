@@ -8,10 +8,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use riv_document::model::{DocumentAnalysis, Portrait};
+use riv_document::model::DocumentAnalysis;
 use riv_document_engine::{DocumentEngine, decode_image};
 use riv_face_engine::FaceEngine;
-use riv_local::faces::portrait::document_faces;
+use riv_local::faces::portrait::{DocumentFace, document_faces};
 use serde_json::json;
 
 /// Analyses the sides and writes the analysis; `false` when nothing was read.
@@ -43,17 +43,7 @@ pub fn analyze(
     let front_bytes = std::fs::read(front)?;
     if let Ok(decoded) = faces.decode(&front_bytes) {
         let found = document_faces(faces, &decoded).context("looking for the portrait")?;
-        analysis.portrait = found.first().map(|face| {
-            let [left, top, width, height] = face.relative_box;
-            Portrait {
-                left,
-                top,
-                width,
-                height,
-                confidence: face.face.detail.confidence as f32,
-                side: 0,
-            }
-        });
+        analysis.portrait = found.first().map(DocumentFace::portrait);
     }
     serde_json::to_writer_pretty(&mut *out, &analysis)?;
     writeln!(out)?;

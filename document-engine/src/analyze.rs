@@ -13,6 +13,7 @@ use riv_document::model::DocumentAnalysis;
 use riv_document::{Reading, aamva, combine, labels, mrz};
 
 use crate::barcode::{self, BarcodeError};
+use crate::concurrent::join_beside;
 
 /// Why text could not be read (the OCR's failure, not the document's).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,17 +107,8 @@ impl DocumentEngine {
         today: NaiveDate,
     ) -> Result<(DocumentAnalysis, StageTimes), AnalyzeError> {
         let mut times = StageTimes::default();
-        let (barcodes, mrzs) = std::thread::scope(|scope| {
-            let read_barcodes = || -> Vec<(Option<Reading>, Duration)> {
-                sides
-                    .iter()
-                    .map(|side| timed(|| barcode_reading(side)))
-                    .collect()
-            };
-            let beside = std::thread::Builder::new()
-                .name("barcode".into())
-                .spawn_scoped(scope, read_barcodes);
-            let mrzs = self.text.as_deref().map(|text| {
+        let read_mrzs = || {
+            self.text.as_deref().map(|text| {
                 sides
                     .iter()
                     .map(|side| {
@@ -125,16 +117,15 @@ impl DocumentEngine {
                         (reading, took, page)
                     })
                     .collect::<Vec<_>>()
-            });
-            // Without a spare thread, the barcodes are read here.
-            let barcodes = match beside {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => read_barcodes(),
-            };
-            (barcodes, mrzs)
-        });
+            })
+        };
+        let read_barcodes = || -> Vec<(Option<Reading>, Duration)> {
+            sides
+                .iter()
+                .map(|side| timed(|| barcode_reading(side)))
+                .collect()
+        };
+        let (mrzs, barcodes) = join_beside("barcode", read_mrzs, read_barcodes);
         let mut readings = Vec::new();
         let mut mrzs = mrzs.map(Vec::into_iter);
         for (from_barcode, took) in barcodes {

@@ -223,11 +223,12 @@ fn looks_like_mrz(lines: &[MrzLine]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ocr::Point;
 
-    fn line(text: &str, unrestricted: &str, confidence: f32) -> MrzLine {
+    /// A band line read with one confidence for every character.
+    pub(crate) fn line(text: &str, unrestricted: &str, confidence: f32) -> MrzLine {
         MrzLine {
             text: text.to_string(),
             confidence,

@@ -7,6 +7,7 @@ use image::{DynamicImage, RgbImage};
 use riv_document::labels::TextLine;
 
 use crate::analyze::{SideText, TextError, TextReader};
+use crate::concurrent::join_beside;
 use crate::mrz_band::{MrzBand, MrzLine, MrzOptions, read_mrz_rgb};
 use crate::ocr::{self, Ocr, TextBox};
 
@@ -74,6 +75,37 @@ struct Page<'a> {
 }
 
 impl OcrText {
+    /// The band's lines, the unsure ones read again two at a time: one
+    /// here, one beside.
+    fn band_lines(&self, rgb: &RgbImage, band: MrzBand) -> Result<Vec<String>, TextError> {
+        let target = expected_length(&band.lines);
+        let unsure: Vec<usize> = unsure_lines(&band.lines, target)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, unsure)| unsure.then_some(index))
+            .collect();
+        let ink = OnceLock::new();
+        let page = Page { rgb, ink: &ink };
+        let reread = |indices: &[usize]| {
+            indices
+                .iter()
+                .map(|&i| Ok((i, self.reread(&page, &band.lines[i], target)?)))
+                .collect::<Result<Vec<_>, TextError>>()
+        };
+        let (here, beside) = unsure.split_at(unsure.len().div_ceil(2));
+        let (read_here, read_beside) = if beside.is_empty() {
+            (reread(here), Ok(Vec::new()))
+        } else {
+            join_beside("mrz-line", || reread(here), || reread(beside))
+        };
+        let (read_here, read_beside) = (read_here?, read_beside?);
+        let mut lines: Vec<String> = band.lines.into_iter().map(|line| line.text).collect();
+        for (index, text) in read_here.into_iter().chain(read_beside) {
+            lines[index] = text;
+        }
+        Ok(lines)
+    }
+
     /// Reads an unsure band line again at other widths and, when none of
     /// those has the right length, in ink only; the best reading wins.
     fn reread(&self, page: &Page<'_>, line: &MrzLine, target: usize) -> Result<String, TextError> {
@@ -152,55 +184,6 @@ impl SideText for OcrSide<'_> {
     }
 }
 
-impl OcrText {
-    /// The band's lines, the unsure ones read again.
-    fn band_lines(&self, rgb: &RgbImage, band: MrzBand) -> Result<Vec<String>, TextError> {
-        let target = expected_length(&band.lines);
-        let unsure = unsure_lines(&band.lines, target);
-        let ink = OnceLock::new();
-        let page = Page { rgb, ink: &ink };
-        let mut lines: Vec<Result<String, TextError>> = Vec::with_capacity(band.lines.len());
-        let mut again = Vec::new();
-        for (index, (line, unsure)) in band.lines.iter().zip(unsure).enumerate() {
-            lines.push(Ok(line.text.clone()));
-            if unsure {
-                again.push(index);
-            }
-        }
-        // Unsure lines are read again two at a time: one here, one beside.
-        let (here, beside) = again.split_at(again.len().div_ceil(2));
-        let reread = |indices: &[usize]| -> Vec<(usize, Result<String, TextError>)> {
-            indices
-                .iter()
-                .map(|&i| (i, self.reread(&page, &band.lines[i], target)))
-                .collect()
-        };
-        let done = std::thread::scope(|scope| {
-            let other = (!beside.is_empty()).then(|| {
-                std::thread::Builder::new()
-                    .name("mrz-line".into())
-                    .spawn_scoped(scope, || reread(beside))
-            });
-            let mut done = reread(here);
-            match other {
-                Some(Ok(handle)) => done.extend(
-                    handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                ),
-                // Without a spare thread, those are read here too.
-                Some(Err(_)) => done.extend(reread(beside)),
-                None => {}
-            }
-            done
-        });
-        for (index, text) in done {
-            lines[index] = text;
-        }
-        lines.into_iter().collect()
-    }
-}
-
 /// Which band lines to read again: those of a length no MRZ line has here,
 /// those a failing check digit points at, and those with an unsure
 /// character.
@@ -276,23 +259,13 @@ mod tests {
         assert!(!better((line, 0.90), (line, 0.90), 44));
     }
 
+    /// A band line whose first character was read with confidence `least`.
     fn band_line(text: &str, least: f32) -> MrzLine {
-        let mut char_confidences = vec![0.99; text.len()];
-        if let Some(first) = char_confidences.first_mut() {
+        let mut line = crate::mrz_band::tests::line(text, text, 0.99);
+        if let Some(first) = line.char_confidences.first_mut() {
             *first = least;
         }
-        MrzLine {
-            text: text.into(),
-            confidence: 0.95,
-            char_confidences,
-            unrestricted: text.into(),
-            region: RotatedRect {
-                center: ocr::Point { x: 0.0, y: 0.0 },
-                width: 1.0,
-                height: 1.0,
-                angle: 0.0,
-            },
-        }
+        line
     }
 
     #[test]

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use riv_consumers::PortError;
 use riv_consumers::ports::{DocumentReader, ObjectStore};
-use riv_document::model::{DocumentAnalysis, Portrait};
-use riv_document_engine::{AnalyzeError, DocumentEngine, StageTimes, decode_image};
+use riv_document::model::DocumentAnalysis;
+use riv_document_engine::{AnalyzeError, DocumentEngine, StageTimes, decode_image, join_beside};
 use riv_events::ObjectKey;
 use riv_face_engine::{EngineError, FaceEngine};
 
@@ -146,20 +146,11 @@ pub fn read_sides(
             .and_then(|image| portrait::document_faces(faces, &image));
         (found, started.elapsed())
     };
-    let (analysed, (found, portrait)) = std::thread::scope(|scope| {
-        let beside = std::thread::Builder::new()
-            .name("portrait".into())
-            .spawn_scoped(scope, find_portrait);
-        let analysed = analyse(documents, sides, as_of);
-        // Without a spare thread, the portrait is looked for here.
-        let found = match beside {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(_) => find_portrait(),
-        };
-        (analysed, found)
-    });
+    let (analysed, (found, portrait)) = join_beside(
+        "portrait",
+        || analyse(documents, sides, as_of),
+        find_portrait,
+    );
     let (mut analysis, decode, stages) = analysed?;
     let readable = analysis.is_readable();
     let faces = match found {
@@ -167,17 +158,10 @@ pub fn read_sides(
         Err(err) if readable => return Err(ReadError::Portrait(err)),
         Err(_) => Vec::new(),
     };
-    analysis.portrait = faces.first().filter(|_| readable).map(|face| {
-        let [left, top, width, height] = face.relative_box;
-        Portrait {
-            left,
-            top,
-            width,
-            height,
-            confidence: face.face.detail.confidence as f32,
-            side: 0,
-        }
-    });
+    analysis.portrait = faces
+        .first()
+        .filter(|_| readable)
+        .map(DocumentFace::portrait);
     Ok(DocumentRead {
         analysis,
         faces,

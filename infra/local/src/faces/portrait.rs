@@ -4,6 +4,7 @@
 //! face found (40 px becomes 20 px) for four times the work on an image
 //! that is small to begin with.
 
+use riv_document::model::Portrait;
 use riv_face_engine::{AnalyzedFace, EngineError, FaceEngine, RgbImage};
 
 /// Document images whose longer side is below this are doubled first.
@@ -16,6 +17,21 @@ pub struct DocumentFace {
     pub face: AnalyzedFace,
     /// Left, top, width, height relative to the document image (0..1).
     pub relative_box: [f32; 4],
+}
+
+impl DocumentFace {
+    /// The face as the analysis's portrait, on the front (side 0).
+    pub fn portrait(&self) -> Portrait {
+        let [left, top, width, height] = self.relative_box;
+        Portrait {
+            left,
+            top,
+            width,
+            height,
+            confidence: self.face.detail.confidence as f32,
+            side: 0,
+        }
+    }
 }
 
 /// Every face on the document image, largest first.
